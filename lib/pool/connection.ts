@@ -1,0 +1,352 @@
+// One socket and one response parser. The connection writes a request, feeds every socket read
+// to the parser, turns the parser's events into a PoolResponse and its body, and tells its pool
+// when it is free again or gone. Its one timer serves the exchange in flight (read and total
+// deadlines) and, between exchanges, the idle deadline.
+//
+//   idle ──send()──▶ busy ──(request written and response ended, reusable)──▶ idle
+//                      └──(failure, close reason, abandoned body)──────────▶ closed
+
+import type { Socket } from 'node:net'
+import { performance } from 'node:perf_hooks'
+import { ResponseParser, type MessageEnd, type ResponseHandler, type ResponseHead } from '../http1/index.js'
+import { ReadTimeout } from '../errors.js'
+import { writeStreamBody } from './body-writer.js'
+import type { Exchange } from './exchange.js'
+import { translateFailure } from './failures.js'
+import { IncomingBody, type BodySource } from './response-body.js'
+
+/** What a connection tells the pool it belongs to. */
+export interface ConnectionOwner {
+  /** The exchange is over and the connection can carry another request. */
+  released(connection: Connection): void
+  /** The connection is closed and must be forgotten. */
+  closed(connection: Connection): void
+}
+
+type ConnectionState = 'idle' | 'busy' | 'closed'
+
+/** How long to hold a body after `Expect: 100-continue` before sending it anyway (RFC 9110 §10.1.1). */
+const CONTINUE_TIMEOUT = 1000
+
+/** Taken off the server's Keep-Alive timeout, so we never send on a socket it is about to close. */
+const KEEP_ALIVE_MARGIN = 1000
+
+export class Connection implements ResponseHandler, BodySource {
+  state: ConnectionState = 'idle'
+  /** Requests this connection has carried. */
+  served = 0
+  /** Opened beyond the pool's size (poolBlock false): closed instead of kept when released. */
+  extra = false
+  private exchange: Exchange | null = null
+  private readonly parser: ResponseParser
+  /** Set by the last message end: may the connection carry another request? */
+  private reusable = false
+  private timer: NodeJS.Timeout | null = null
+  private timerMs = -1
+  /** When the last byte arrived, for the read deadline. */
+  private lastRead = 0
+  /** The body's reader has fallen behind: the read deadline does not run against the server. */
+  private readPaused = false
+
+  constructor(
+    readonly socket: Socket,
+    private readonly owner: ConnectionOwner,
+    /** Idle connections are closed after this long (the pool's setting, lowered by the server's hint). */
+    private keepAliveMs: number,
+  ) {
+    this.parser = new ResponseParser(this)
+    socket.on('data', (chunk: Buffer) => this.onSocketData(chunk))
+    socket.on('end', () => this.onSocketEnd())
+    socket.on('error', (err: Error) => this.failWith(err))
+    socket.on('close', () => this.onSocketClose())
+  }
+
+  /** Whether the socket still looks able to carry a request. */
+  get usable(): boolean {
+    const { socket } = this
+    return this.state === 'idle' && !socket.destroyed && socket.writable && !socket.readableEnded
+  }
+
+  /** Writes the exchange's request; the exchange's `head` settles when the response head arrives. */
+  send(exchange: Exchange): void {
+    this.state = 'busy'
+    this.exchange = exchange
+    this.served++
+    exchange.reused = this.served > 1
+    exchange.startedAt = performance.now()
+    this.socket.ref()
+    if (!this.usable && this.socket.destroyed) {
+      this.failWith(new Error('connection closed before the request was sent'))
+      return
+    }
+    const { outgoing } = exchange
+    this.parser.expect({ method: exchange.request.method, upgrade: outgoing.upgrade })
+    this.armExchangeTimer()
+    exchange.wroteAny = true
+    this.socket.write(outgoing.head)
+    if (outgoing.body.kind === 'none') {
+      this.requestWritten(exchange)
+    } else if (outgoing.expectContinue) {
+      exchange.awaitingContinue = true
+      setTimeout(() => this.sendBodyAfterContinue(exchange), CONTINUE_TIMEOUT).unref()
+    } else {
+      this.writeBody(exchange)
+    }
+  }
+
+  /** Stops the exchange now (an aborted signal): the socket is destroyed, nothing is reused. */
+  abort(exchange: Exchange, reason: Error): void {
+    if (this.exchange !== exchange) return
+    this.exchange = null
+    exchange.fail(reason)
+    this.destroy()
+  }
+
+  close(): void {
+    this.destroy()
+  }
+
+  // ── writing ──
+
+  private writeBody(exchange: Exchange): void {
+    const { body } = exchange.outgoing
+    if (body.kind === 'buffer') {
+      this.socket.write(body.data)
+      this.requestWritten(exchange)
+    } else if (body.kind === 'stream') {
+      writeStreamBody(this.socket, body, exchange.url).then(
+        () => this.requestWritten(exchange),
+        (err: Error) => {
+          // Once the response is complete a failed upload no longer matters to anyone.
+          if (this.exchange === exchange) this.failWith(err)
+        },
+      )
+    }
+  }
+
+  private sendBodyAfterContinue(exchange: Exchange): void {
+    if (this.exchange !== exchange || !exchange.awaitingContinue) return
+    exchange.awaitingContinue = false
+    this.writeBody(exchange)
+  }
+
+  private requestWritten(exchange: Exchange): void {
+    exchange.requestDone = true
+    if (exchange.phase === 'write') exchange.phase = 'head'
+    this.finishIfDone(exchange)
+  }
+
+  // ── reading: the parser's events ──
+
+  onInterim(head: ResponseHead): void {
+    const exchange = this.exchange!
+    exchange.interim.push({ status: head.status, headers: head.headers })
+    if (head.status === 100 && exchange.awaitingContinue) {
+      exchange.awaitingContinue = false
+      this.writeBody(exchange)
+    }
+  }
+
+  onHead(head: ResponseHead): void {
+    const exchange = this.exchange!
+    if (exchange.awaitingContinue) {
+      // A final answer instead of 100: the body is never sent, and the server may still be
+      // waiting for it, so this connection's framing can no longer be trusted.
+      exchange.awaitingContinue = false
+      exchange.bodySkipped = true
+      exchange.requestDone = true
+    }
+    exchange.phase = 'body'
+    const hint = keepAliveHint(head.headers)
+    if (hint !== null) this.keepAliveMs = Math.min(this.keepAliveMs, hint - Math.min(KEEP_ALIVE_MARGIN, hint / 2))
+    exchange.body = new IncomingBody(this)
+    exchange.succeed({
+      status: head.status,
+      reason: head.reason,
+      version: head.version,
+      headers: head.headers,
+      framing: head.framing,
+      interim: exchange.interim,
+      body: exchange.body,
+      reused: exchange.reused,
+      elapsed: performance.now() - exchange.startedAt,
+    })
+  }
+
+  onData(chunk: Buffer): void {
+    this.exchange!.body!.push(chunk)
+  }
+
+  onEnd(end: MessageEnd): void {
+    const exchange = this.exchange!
+    exchange.responseDone = true
+    this.reusable = end.closeReason === null && !exchange.bodySkipped
+    exchange.body!.end(end.trailers)
+    // The server answered before the upload finished: stop sending, the socket cannot be reused.
+    if (!exchange.requestDone) this.reusable = false
+    this.finishIfDone(exchange, true)
+  }
+
+  private finishIfDone(exchange: Exchange, responseEnded = false): void {
+    if (this.exchange !== exchange || !exchange.responseDone) return
+    if (!exchange.requestDone && !responseEnded) return
+    this.exchange = null
+    exchange.done()
+    if (!this.reusable || this.socket.destroyed || this.keepAliveMs <= 0) {
+      this.destroy()
+      return
+    }
+    this.state = 'idle'
+    this.readPaused = false
+    this.socket.unref()
+    this.armTimer(this.keepAliveMs)
+    this.owner.released(this)
+  }
+
+  // ── the body's reader (BodySource) ──
+
+  pause(): void {
+    this.readPaused = true
+    this.socket.pause()
+  }
+
+  resume(): void {
+    this.readPaused = false
+    this.lastRead = performance.now()
+    this.socket.resume()
+  }
+
+  abandon(): void {
+    const exchange = this.exchange
+    if (exchange === null || exchange.body === null) return
+    this.exchange = null
+    exchange.done()
+    this.destroy()
+  }
+
+  // ── the socket's events ──
+
+  private onSocketData(chunk: Buffer): void {
+    if (this.exchange === null) {
+      // Bytes on an idle connection answer nothing we asked: the connection is unusable.
+      this.destroy()
+      return
+    }
+    this.exchange.responseStarted = true
+    if (this.timer !== null) this.lastRead = performance.now()
+    try {
+      this.parser.receive(chunk)
+    } catch (err) {
+      this.failWith(err as Error)
+    }
+  }
+
+  private onSocketEnd(): void {
+    if (this.exchange === null) {
+      this.destroy()
+      return
+    }
+    try {
+      this.parser.receiveEof()
+    } catch (err) {
+      this.failWith(err as Error)
+    }
+  }
+
+  private onSocketClose(): void {
+    if (this.exchange !== null) this.failWith(new Error('connection closed'))
+    this.state = 'closed'
+    this.clearTimer()
+    this.owner.closed(this)
+  }
+
+  /** Fails the exchange in flight (translated into the error hierarchy) and closes. */
+  private failWith(err: Error): void {
+    const exchange = this.exchange
+    this.exchange = null
+    if (exchange !== null) exchange.fail(translateFailure(err, exchange.phase, exchange.url))
+    this.destroy()
+  }
+
+  private destroy(): void {
+    this.clearTimer()
+    this.socket.destroy()
+  }
+
+  // ── the one timer ──
+
+  private armExchangeTimer(): void {
+    const exchange = this.exchange!
+    const { readTimeout, totalDeadline } = exchange
+    if (readTimeout === undefined && totalDeadline === undefined) {
+      this.clearTimer()
+      return
+    }
+    const now = performance.now()
+    this.lastRead = now
+    this.armTimer(this.nextDeadline(exchange, now) - now)
+  }
+
+  private nextDeadline(exchange: Exchange, now: number): number {
+    let due = Infinity
+    if (exchange.readTimeout !== undefined) due = (this.readPaused ? now : this.lastRead) + exchange.readTimeout
+    if (exchange.totalDeadline !== undefined) due = Math.min(due, exchange.totalDeadline)
+    return due
+  }
+
+  private armTimer(ms: number): void {
+    const delay = Math.max(1, Math.ceil(ms))
+    if (this.timer !== null && this.timerMs === delay) {
+      this.timer.refresh()
+      return
+    }
+    this.clearTimer()
+    this.timer = setTimeout(() => this.onTimer(), delay)
+    this.timer.unref()
+    this.timerMs = delay
+  }
+
+  private clearTimer(): void {
+    if (this.timer === null) return
+    clearTimeout(this.timer)
+    this.timer = null
+    this.timerMs = -1
+  }
+
+  private onTimer(): void {
+    this.timer = null
+    this.timerMs = -1
+    const exchange = this.exchange
+    if (exchange === null) {
+      if (this.state === 'idle') this.destroy() // idle for keepAliveMs
+      return
+    }
+    const now = performance.now()
+    if (exchange.totalDeadline !== undefined && now >= exchange.totalDeadline) {
+      this.expire(exchange, `the request took longer than its total timeout`)
+      return
+    }
+    if (exchange.readTimeout !== undefined && !this.readPaused && now - this.lastRead >= exchange.readTimeout) {
+      this.expire(exchange, `no data from the server for ${exchange.readTimeout} ms`)
+      return
+    }
+    this.armTimer(this.nextDeadline(exchange, now) - now)
+  }
+
+  private expire(exchange: Exchange, why: string): void {
+    this.exchange = null
+    exchange.fail(new ReadTimeout(`${why} (${exchange.phase}) for url: ${exchange.url}`, { url: exchange.url }))
+    this.destroy()
+  }
+}
+
+/** The server's `Keep-Alive: timeout=N` in ms (RFC 2068 §19.7.1.1, still sent by most servers). */
+function keepAliveHint(headers: string[]): number | null {
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!
+    if (name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue
+    const match = /(?:^|[,;\s])timeout\s*=\s*(\d+)/i.exec(headers[i + 1]!)
+    if (match !== null) return Number(match[1]) * 1000
+  }
+  return null
+}

@@ -1,0 +1,128 @@
+// Origin → Pool. The key holds everything that makes two connections interchangeable: scheme,
+// host, port, proxy and the TLS identity (verification on or off, CA, client certificate,
+// servername). Leaving verification out of it is how Requests once reused an unverified
+// connection for a verified request (CVE-2024-35195).
+
+import { createHash } from 'node:crypto'
+import { SSLError } from '../errors.js'
+import { checkMaterial, tlsIdentity } from '../tls/index.js'
+import { prepareOutgoing } from './outgoing.js'
+import { Pool, type PoolSettings } from './pool.js'
+import type { OriginStats, PoolOptions, PoolRequest, PoolResponse, ProxyConfig, TlsOptions } from './types.js'
+
+const DEFAULTS = { maxSize: 10, block: false, keepAliveTimeout: 4000, maxOrigins: 10 } as const
+
+export class PoolManager {
+  private readonly pools = new Map<string, Pool>()
+  private readonly settings: PoolSettings
+  private readonly maxOrigins: number
+  private uses = 0
+  private closed = false
+
+  constructor(private readonly options: PoolOptions = {}) {
+    this.settings = {
+      maxSize: options.maxSize ?? DEFAULTS.maxSize,
+      block: options.block ?? DEFAULTS.block,
+      poolTimeout: options.poolTimeout,
+      keepAliveTimeout: options.keepAliveTimeout ?? DEFAULTS.keepAliveTimeout,
+    }
+    this.maxOrigins = options.maxOrigins ?? DEFAULTS.maxOrigins
+  }
+
+  /** Sends a request; resolves when the response head has arrived. */
+  request(request: PoolRequest): Promise<PoolResponse> {
+    try {
+      if (this.closed) throw new Error('PoolManager is closed')
+      // Everything that can be refused is refused here, before a socket is chosen or opened.
+      const outgoing = prepareOutgoing(request, request.host ?? hostHeader(request))
+      return this.poolFor(request).request(request, outgoing)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  stats(): OriginStats[] {
+    return [...this.pools.values()].map((pool) => pool.stats())
+  }
+
+  /** Closes every connection and refuses further requests. */
+  async close(): Promise<void> {
+    this.closed = true
+    for (const pool of this.pools.values()) pool.close()
+    this.pools.clear()
+  }
+
+  private poolFor(request: PoolRequest): Pool {
+    const key = poolKey(request)
+    let pool = this.pools.get(key)
+    if (pool === undefined) {
+      if (request.origin.scheme === 'https') checkTlsMaterial(request.tls)
+      pool = new Pool(key, this.settings, {
+        origin: request.origin,
+        tls: request.tls,
+        lookup: this.options.lookup,
+        sessionKey: key,
+      })
+      this.pools.set(key, pool)
+      if (this.pools.size > this.maxOrigins) this.evict()
+    }
+    pool.lastUsed = ++this.uses
+    return pool
+  }
+
+  /** Closes the least recently used pool beyond maxOrigins (poolConnections). */
+  private evict(): void {
+    let oldest: Pool | null = null
+    for (const pool of this.pools.values()) if (oldest === null || pool.lastUsed < oldest.lastUsed) oldest = pool
+    if (oldest === null) return
+    this.pools.delete(oldest.key)
+    oldest.close()
+  }
+}
+
+/** The Host value for an origin: the port is left out when it is the scheme's default. */
+function hostHeader(request: PoolRequest): string {
+  const { scheme, hostname, port } = request.origin
+  const host = hostname.includes(':') ? `[${hostname}]` : hostname
+  const defaultPort = scheme === 'https' ? 443 : 80
+  return port === defaultPort ? host : `${host}:${port}`
+}
+
+/** Keys computed from TLS options, by object: hashing a CA bundle per request would be wasteful. */
+const tlsKeys = new WeakMap<TlsOptions, string>()
+
+export function poolKey(request: PoolRequest): string {
+  const { scheme, hostname, port } = request.origin
+  let key = `${scheme}://${hostname}:${port}`
+  if (scheme === 'https') key += `|${tlsKeyOf(request.tls)}`
+  if (request.proxy !== undefined) key += `|proxy=${proxyKey(request.proxy)}`
+  return key
+}
+
+function tlsKeyOf(tls: TlsOptions | undefined): string {
+  if (tls === undefined) return 'verify/default/'
+  let key = tlsKeys.get(tls)
+  if (key === undefined) {
+    key = tlsIdentity(tls)
+    tlsKeys.set(tls, key)
+  }
+  return key
+}
+
+function proxyKey(proxy: ProxyConfig): string {
+  const { scheme, hostname, port } = proxy.origin
+  // Tunnels opened with different credentials must not be shared, yet the credentials must not
+  // be readable in stats(): the key holds a digest of them.
+  const auth = proxy.authorization === undefined ? '' : `@${createHash('sha256').update(proxy.authorization).digest('base64url').slice(0, 16)}`
+  return `${scheme}://${hostname}:${port}${auth}`
+}
+
+/** A wrong passphrase or a malformed PEM fails now, with a clear error, not during a handshake. */
+function checkTlsMaterial(tls: TlsOptions | undefined): void {
+  if (tls === undefined) return
+  try {
+    checkMaterial(tls)
+  } catch (err) {
+    throw new SSLError(`unusable TLS material (CA, certificate or key): ${(err as Error).message}`, { cause: err, phase: 'connect', code: 'BAD_TLS_MATERIAL' })
+  }
+}

@@ -1,0 +1,233 @@
+// The connections to one origin (one pool key). Policy lives here, mechanism in Connection:
+// which connection a request gets (the most recently idle one: LIFO keeps few sockets warm),
+// when a new one is dialed, who waits (first come, first served), and when a failed request
+// may be sent again.
+
+import { performance } from 'node:perf_hooks'
+import { ConnectTimeout, ConnectionError, SSLError } from '../errors.js'
+import { Connection, type ConnectionOwner } from './connection.js'
+import { dial, type DialOptions } from './dial.js'
+import { Exchange } from './exchange.js'
+import { translateFailure } from './failures.js'
+import type { Outgoing } from './outgoing.js'
+import type { OriginStats, PoolRequest, PoolResponse } from './types.js'
+
+export interface PoolSettings {
+  readonly maxSize: number
+  readonly block: boolean
+  readonly poolTimeout: number | undefined
+  readonly keepAliveTimeout: number
+}
+
+/** A request waiting for a connection (poolBlock, all connections busy). */
+interface Waiter {
+  resolve(connection: Connection): void
+  reject(error: Error): void
+}
+
+export class Pool implements ConnectionOwner {
+  /** Idle connections, most recently released last. */
+  private readonly idle: Connection[] = []
+  private readonly connections = new Set<Connection>()
+  private readonly waiters: Waiter[] = []
+  private dialing = 0
+  private closing = false
+  /** For least-recently-used eviction by the manager. */
+  lastUsed = 0
+
+  constructor(
+    readonly key: string,
+    private readonly settings: PoolSettings,
+    private readonly dialOptions: DialOptions,
+  ) {}
+
+  async request(request: PoolRequest, outgoing: Outgoing): Promise<PoolResponse> {
+    const { signal, timeout } = request
+    signal?.throwIfAborted()
+    const totalDeadline = timeout?.total === undefined ? undefined : performance.now() + timeout.total
+    for (let attempt = 0; ; attempt++) {
+      // A retry goes to a fresh connection: the other idle ones may be as stale as the first.
+      let connection = attempt === 0 ? this.takeIdle() : null
+      if (connection === null) connection = await this.obtain(request, totalDeadline, attempt > 0)
+      const exchange = new Exchange(request, outgoing, timeout?.read, totalDeadline)
+      if (signal !== undefined) watchAbort(signal, connection, exchange)
+      connection.send(exchange)
+      try {
+        return await exchange.head
+      } catch (err) {
+        if (attempt === 0 && mayRetry(exchange, err)) continue
+        throw err
+      }
+    }
+  }
+
+  stats(): OriginStats {
+    const open = this.connections.size
+    return { key: this.key, open, idle: this.idle.length, busy: open - this.idle.length, queued: this.waiters.length }
+  }
+
+  close(): void {
+    this.closing = true
+    for (const waiter of this.waiters.splice(0)) waiter.reject(new ConnectionError('connection pool closed'))
+    for (const connection of this.connections) connection.close()
+    this.idle.length = 0
+  }
+
+  /** Whether the pool holds nothing and can be dropped. */
+  get empty(): boolean {
+    return this.connections.size === 0 && this.dialing === 0 && this.waiters.length === 0
+  }
+
+  // ── ConnectionOwner ──
+
+  released(connection: Connection): void {
+    const waiter = this.waiters.shift()
+    if (waiter !== undefined) {
+      connection.state = 'busy'
+      waiter.resolve(connection)
+    } else if (connection.extra || this.closing) {
+      connection.close()
+    } else {
+      this.idle.push(connection)
+    }
+  }
+
+  closed(connection: Connection): void {
+    this.connections.delete(connection)
+    const at = this.idle.indexOf(connection)
+    if (at !== -1) this.idle.splice(at, 1)
+    // A waiter may now have room for a connection of its own.
+    if (this.waiters.length > 0 && this.hasRoom()) this.dialForWaiter()
+  }
+
+  // ── choosing a connection ──
+
+  private takeIdle(): Connection | null {
+    for (;;) {
+      const connection = this.idle.pop()
+      if (connection === undefined) return null
+      if (connection.usable) {
+        connection.state = 'busy'
+        return connection
+      }
+      connection.close()
+    }
+  }
+
+  private hasRoom(): boolean {
+    return this.connections.size + this.dialing < this.settings.maxSize
+  }
+
+  /** A new connection, or (poolBlock, full) the next one released. */
+  private obtain(request: PoolRequest, totalDeadline: number | undefined, fresh: boolean): Promise<Connection> {
+    if (fresh || this.hasRoom() || !this.settings.block) return this.connect(request, totalDeadline)
+    return this.wait(request)
+  }
+
+  private wait(request: PoolRequest): Promise<Connection> {
+    const { signal } = request
+    const { poolTimeout } = this.settings
+    return new Promise<Connection>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      const cleanup = (): void => {
+        if (timer !== undefined) clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+      }
+      const waiter: Waiter = {
+        resolve: (connection) => {
+          cleanup()
+          resolve(connection)
+        },
+        reject: (error) => {
+          cleanup()
+          reject(error)
+        },
+      }
+      const leave = (error: Error): void => {
+        const at = this.waiters.indexOf(waiter)
+        if (at !== -1) this.waiters.splice(at, 1)
+        waiter.reject(error)
+      }
+      const onAbort = (): void => leave(signal!.reason as Error)
+      if (poolTimeout !== undefined) {
+        timer = setTimeout(() => leave(new ConnectionError(`no connection free within the pool timeout of ${poolTimeout} ms`, { code: 'POOL_TIMEOUT', phase: 'connect' })), poolTimeout)
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.waiters.push(waiter)
+    })
+  }
+
+  private dialForWaiter(): void {
+    const waiter = this.waiters.shift()
+    if (waiter === undefined) return
+    // The waiter's own request options are not at hand; dial with the pool's defaults.
+    this.connect(undefined, undefined).then(waiter.resolve, waiter.reject)
+  }
+
+  private async connect(request: PoolRequest | undefined, totalDeadline: number | undefined): Promise<Connection> {
+    const extra = !this.hasRoom()
+    this.dialing++
+    const { socket, ready } = dial({ ...this.dialOptions, lookup: request?.lookup ?? this.dialOptions.lookup })
+    const url = `${this.dialOptions.origin.scheme}://${this.dialOptions.origin.hostname}:${this.dialOptions.origin.port}/`
+    let timer: NodeJS.Timeout | undefined
+    let failure: Error | null = null
+    const stop = (error: Error): void => {
+      failure = error
+      socket.destroy()
+    }
+    const connectMs = deadlineMs(request?.timeout?.connect, totalDeadline)
+    if (connectMs !== undefined) {
+      timer = setTimeout(() => stop(new ConnectTimeout(`could not connect within ${Math.round(connectMs)} ms for url: ${url}`, { phase: 'connect', code: 'ETIMEDOUT', url })), connectMs)
+    }
+    const signal = request?.signal
+    const onAbort = (): void => stop(signal!.reason as Error)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      await ready
+    } catch (err) {
+      throw failure ?? translateFailure(err, 'connect', url)
+    } finally {
+      this.dialing--
+      if (timer !== undefined) clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    const connection = new Connection(socket, this, this.settings.keepAliveTimeout)
+    connection.extra = extra
+    connection.state = 'busy'
+    this.connections.add(connection)
+    if (this.closing) connection.close()
+    return connection
+  }
+}
+
+/** The tighter of a connect timeout and what is left of the total. */
+function deadlineMs(connect: number | undefined, totalDeadline: number | undefined): number | undefined {
+  const left = totalDeadline === undefined ? undefined : Math.max(0, totalDeadline - performance.now())
+  if (connect === undefined) return left
+  return left === undefined ? connect : Math.min(connect, left)
+}
+
+/**
+ * May a failed request be sent again on a new connection? Only when it failed on a reused
+ * connection before any byte of a response arrived (the server closed a keep-alive socket we
+ * thought was open), and only when sending it twice cannot do harm: nothing of it was written,
+ * or it is idempotent (RFC 9110 §9.2.2) and its body can be sent again. Never for timeouts,
+ * aborts or TLS failures, which a retry would only repeat.
+ */
+function mayRetry(exchange: Exchange, err: unknown): boolean {
+  if (!exchange.reused || exchange.responseStarted) return false
+  if (!(err instanceof ConnectionError) || err instanceof SSLError || err instanceof ConnectTimeout) return false
+  const { outgoing } = exchange
+  return !exchange.wroteAny || (outgoing.idempotent && outgoing.replayable)
+}
+
+/** Aborting the signal stops the exchange; the listener goes when the exchange is over. */
+function watchAbort(signal: AbortSignal, connection: Connection, exchange: Exchange): void {
+  if (signal.aborted) {
+    queueMicrotask(() => connection.abort(exchange, signal.reason as Error))
+    return
+  }
+  const onAbort = (): void => connection.abort(exchange, signal.reason as Error)
+  signal.addEventListener('abort', onAbort, { once: true })
+  exchange.onDone = () => signal.removeEventListener('abort', onAbort)
+}

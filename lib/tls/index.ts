@@ -1,0 +1,5 @@
+// Secure sockets for the pool: TLS connect with SNI, verification, cached contexts and session
+// resumption. CONNECT tunnels through proxies land here too.
+
+export { connectTls, checkMaterial, forgetSession, tlsIdentity, type TlsConnectOptions } from './connect.js'
+export { materialId, type ContextMaterial } from './context.js'
