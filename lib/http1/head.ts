@@ -5,7 +5,8 @@
 import { ParseError } from './errors.js'
 import type { FieldBlock } from './field-block.js'
 import type { HttpVersion } from './framing.js'
-import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TOKEN } from './chars.js'
+import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TOKEN, latin1 } from './chars.js'
+import { knownName, roleOf, type FieldRole } from './names.js'
 
 /** What the fields say about framing (RFC 9112 §6) and persistence (§9.3). */
 export interface FieldSummary {
@@ -33,9 +34,10 @@ export function parseStatusLine(block: FieldBlock): { line: StatusLine; next: nu
   if (sp === -1 || sp > lineEnd) sp = lineEnd
   // HTTP-version = HTTP-name "/" DIGIT "." DIGIT, and HTTP-name is case-sensitive (§2.3).
   let version: HttpVersion
-  if (sp - start === 8 && buf.toString('latin1', start, sp) === 'HTTP/1.1') version = '1.1'
-  else if (sp - start === 8 && buf.toString('latin1', start, sp) === 'HTTP/1.0') version = '1.0'
-  else if (sp - start >= 5 && buf.toString('latin1', start, start + 5).toUpperCase() === 'HTTP/') {
+  const minor = buf[start + 7]
+  if (sp - start === 8 && startsWithHttp1(buf, start) && (minor === 0x31 || minor === 0x30)) {
+    version = minor === 0x31 ? '1.1' : '1.0'
+  } else if (sp - start >= 5 && latin1(buf, start, start + 5).toUpperCase() === 'HTTP/') {
     throw new ParseError('INVALID_VERSION', at(start), 'response is not HTTP/1.1 or HTTP/1.0')
   } else {
     throw new ParseError('INVALID_STATUS_LINE', at(start), 'response does not start with a status line')
@@ -63,8 +65,15 @@ export function parseStatusLine(block: FieldBlock): { line: StatusLine; next: nu
       throw new ParseError(b === CR ? 'BARE_CR' : 'INVALID_STATUS_LINE', at(i), 'reason phrase holds a control byte')
     }
   }
-  const reason = reasonStart < lineEnd ? buf.toString('latin1', reasonStart, lineEnd) : ''
+  const reason = reasonStart < lineEnd ? latin1(buf, reasonStart, lineEnd) : ''
   return { line: { version, status, reason }, next: lineEnd + 2 }
+}
+
+const HTTP1_PREFIX = 'HTTP/1.'
+
+function startsWithHttp1(buf: Buffer, start: number): boolean {
+  for (let i = 0; i < HTTP1_PREFIX.length; i++) if (buf[start + i] !== HTTP1_PREFIX.charCodeAt(i)) return false
+  return true
 }
 
 /**
@@ -110,10 +119,11 @@ export function parseFieldLines(block: FieldBlock, from: number, maxFields: numb
       }
     }
 
-    const name = buf.toString('latin1', pos, colon)
-    const value = valueStart === valueEnd ? '' : buf.toString('latin1', valueStart, valueEnd)
-    out.push(name, value)
-    noteFramingField(summary, buf, pos, colon - pos, value)
+    const value = valueStart === valueEnd ? '' : latin1(buf, valueStart, valueEnd)
+    const known = knownName(buf, pos, colon)
+    out.push(known === undefined ? latin1(buf, pos, colon) : known.name, value)
+    const role = known === undefined ? roleOf(buf, pos, colon) : known.role
+    if (role !== 'other') noteFramingField(summary, role, value)
     pos = cr + 2
   }
   return summary
@@ -121,38 +131,31 @@ export function parseFieldLines(block: FieldBlock, from: number, maxFields: numb
 
 const NONE: string[] = []
 
-/** Records the value if the field is one that framing or persistence depends on. */
-function noteFramingField(summary: FieldSummary, buf: Buffer, nameStart: number, nameLength: number, value: string): void {
-  switch (nameLength) {
-    case 10:
-      if (isNamed(buf, nameStart, 'connection')) noteConnectionOptions(summary, value)
+/** Records the value of a field that framing or persistence depends on. */
+function noteFramingField(summary: FieldSummary, role: FieldRole, value: string): void {
+  switch (role) {
+    case 'connection':
+      noteConnectionOptions(summary, value)
       return
-    case 14:
-      if (isNamed(buf, nameStart, 'content-length')) {
-        if (summary.contentLength === NONE) summary.contentLength = []
-        summary.contentLength.push(value)
-      }
+    case 'content-length':
+      if (summary.contentLength === NONE) summary.contentLength = []
+      summary.contentLength.push(value)
       return
-    case 17:
-      if (isNamed(buf, nameStart, 'transfer-encoding')) {
-        if (summary.transferEncoding === NONE) summary.transferEncoding = []
-        summary.transferEncoding.push(value)
-      }
+    case 'transfer-encoding':
+      if (summary.transferEncoding === NONE) summary.transferEncoding = []
+      summary.transferEncoding.push(value)
       return
   }
-}
-
-/** Case-insensitive match of a field name against a lower-case name of the same length. */
-function isNamed(buf: Buffer, start: number, lower: string): boolean {
-  for (let i = 0; i < lower.length; i++) {
-    // Setting bit 0x20 lower-cases ASCII letters and leaves '-' (0x2d) as it is.
-    if ((buf[start + i]! | 0x20) !== lower.charCodeAt(i)) return false
-  }
-  return true
 }
 
 /** Connection = #connection-option (RFC 9110 §7.6.1); only `close` and `keep-alive` matter here. */
 function noteConnectionOptions(summary: FieldSummary, value: string): void {
+  // The value is nearly always exactly one of the two: skip the split for them.
+  if (value === 'keep-alive' || value === 'close') {
+    if (value === 'close') summary.close = true
+    else summary.keepAlive = true
+    return
+  }
   for (const option of value.split(',')) {
     const o = option.trim().toLowerCase()
     if (o === 'close') summary.close = true

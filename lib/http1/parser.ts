@@ -21,6 +21,7 @@ import { decideFraming, type Framing, type HttpVersion } from './framing.js'
 import { parseFieldLines, parseStatusLine, type FieldSummary } from './head.js'
 import { ChunkedReader } from './chunked.js'
 import { DEFAULT_LIMITS, type ParserLimits } from './limits.js'
+import { CR, LF } from './chars.js'
 
 export interface ResponseHead {
   readonly version: HttpVersion
@@ -76,6 +77,7 @@ type ReadState =
   | 'failed' // a ParseError was thrown
 
 const NO_TRAILERS: string[] = []
+const HTTP_NAME = 'HTTP/'
 
 export class ResponseParser {
   private state: ReadState = 'idle'
@@ -84,6 +86,8 @@ export class ResponseParser {
   private readonly headBlock: FieldBlockReader
   private readonly chunked: ChunkedReader
   private interimCount = 0
+  /** Bytes of the current head checked against "HTTP/" (see checkVersionPrefix). */
+  private prefixChecked = 0
   /** Body bytes still to come for a Content-Length body. */
   private remaining = 0
   /** Decided when the head arrives, reported when the message ends. */
@@ -182,6 +186,7 @@ export class ResponseParser {
   }
 
   private readHead(data: Buffer, pos: number, base: number): number {
+    if (this.prefixChecked < HTTP_NAME.length) this.checkVersionPrefix(data, pos, base)
     const got = this.headBlock.feed(data, pos, base)
     if (got === null) return data.length
     const { block, consumedTo } = got
@@ -202,6 +207,7 @@ export class ResponseParser {
         throw new ParseError('TOO_MANY_INTERIM_RESPONSES', block.offset, `more than ${this.limits.maxInterimResponses} 1xx responses`)
       }
       this.handler.onInterim({ ...line, headers, framing: { kind: 'none' } })
+      this.prefixChecked = 0
       return consumedTo
     }
 
@@ -258,9 +264,29 @@ export class ResponseParser {
     return pos
   }
 
+  /**
+   * Refuses a head that cannot start with "HTTP/" from its first bytes: a server speaking another
+   * protocol (an SSH or SMTP banner) may send one line and wait, and must not be waited for until
+   * the head budget or a timeout runs out. Case is left to the full parse (INVALID_VERSION).
+   */
+  private checkVersionPrefix(data: Buffer, pos: number, base: number): void {
+    for (let i = pos; i < data.length && this.prefixChecked < HTTP_NAME.length; i++, this.prefixChecked++) {
+      const b = data[i]!
+      // A line ending here is the block reader's to judge (a bare LF has its own code).
+      if (b === CR || b === LF) {
+        this.prefixChecked = HTTP_NAME.length
+        return
+      }
+      if ((b | 0x20) !== (HTTP_NAME.charCodeAt(this.prefixChecked) | 0x20)) {
+        throw new ParseError('INVALID_STATUS_LINE', base + i, 'response does not start with a status line')
+      }
+    }
+  }
+
   private startHead(): void {
     this.state = 'head'
     this.interimCount = 0
+    this.prefixChecked = 0
     this.closeReason = null
     this.headBlock.reset()
   }
