@@ -83,7 +83,9 @@ export class Connection implements ResponseHandler, BodySource {
     this.parser.expect({ method: exchange.request.method, upgrade: outgoing.upgrade })
     this.armExchangeTimer()
     exchange.wroteAny = true
-    this.socket.write(outgoing.head)
+    this.socket.write(outgoing.head, (err) => {
+      if (err == null) exchange.headConfirmed = true
+    })
     if (outgoing.body.kind === 'none') {
       this.requestWritten(exchange)
     } else if (outgoing.expectContinue) {
@@ -255,22 +257,32 @@ export class Connection implements ResponseHandler, BodySource {
 
   private onSocketClose(): void {
     if (this.exchange !== null) this.failWith(new Error('connection closed'))
-    this.state = 'closed'
     this.clearTimer()
-    this.owner.closed(this)
+    this.markClosed()
   }
 
   /** Fails the exchange in flight (translated into the error hierarchy) and closes. */
   private failWith(err: Error): void {
     const exchange = this.exchange
     this.exchange = null
-    if (exchange !== null) exchange.fail(translateFailure(err, exchange.phase, exchange.url))
+    if (exchange !== null) {
+      if (refusedWholeRequest(exchange, err)) exchange.wroteAny = false
+      exchange.fail(translateFailure(err, exchange.phase, exchange.url))
+    }
     this.destroy()
   }
 
+  /** Closes the socket and leaves the pool now, not when the socket's 'close' event comes. */
   private destroy(): void {
     this.clearTimer()
     this.socket.destroy()
+    this.markClosed()
+  }
+
+  private markClosed(): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    this.owner.closed(this)
   }
 
   // ── the one timer ──
@@ -338,6 +350,17 @@ export class Connection implements ResponseHandler, BodySource {
     exchange.fail(new ReadTimeout(`${why} (${exchange.phase}) for url: ${exchange.url}`, { url: exchange.url }))
     this.destroy()
   }
+}
+
+/**
+ * Did the kernel refuse the request's only write? A write that fails with EPIPE or ECONNRESET
+ * (the peer had already reset the socket) put nothing on the wire; when the head and any body
+ * went out in that one write and it was never confirmed, none of the request reached the server,
+ * so even a POST may be sent again.
+ */
+function refusedWholeRequest(exchange: Exchange, err: Error): boolean {
+  const { syscall } = err as NodeJS.ErrnoException
+  return syscall === 'write' && !exchange.headConfirmed && exchange.outgoing.body.kind === 'none'
 }
 
 /** The server's `Keep-Alive: timeout=N` in ms (RFC 2068 §19.7.1.1, still sent by most servers). */

@@ -11,6 +11,8 @@ export class Exchange {
   phase: Phase = 'write'
   /** Some byte of the request was handed to the socket: the server may have acted on it. */
   wroteAny = false
+  /** The socket reported the head's write done (the kernel took the bytes). */
+  headConfirmed = false
   /** The whole request, body included, was handed to the socket. */
   requestDone = false
   /** Some byte of the response arrived. */

@@ -63,6 +63,7 @@ export class PoolManager {
         lookup: this.options.lookup,
         sessionKey: key,
       })
+      pool.lastUsed = ++this.uses
       this.pools.set(key, pool)
       if (this.pools.size > this.maxOrigins) this.evict()
     }

@@ -21,6 +21,8 @@ export interface PoolSettings {
 
 /** A request waiting for a connection (poolBlock, all connections busy). */
 interface Waiter {
+  /** The waiting request: a connection dialed for it uses its lookup and timeouts. */
+  readonly request: PoolRequest
   resolve(connection: Connection): void
   reject(error: Error): void
 }
@@ -134,6 +136,7 @@ export class Pool implements ConnectionOwner {
         signal?.removeEventListener('abort', onAbort)
       }
       const waiter: Waiter = {
+        request,
         resolve: (connection) => {
           cleanup()
           resolve(connection)
@@ -160,14 +163,13 @@ export class Pool implements ConnectionOwner {
   private dialForWaiter(): void {
     const waiter = this.waiters.shift()
     if (waiter === undefined) return
-    // The waiter's own request options are not at hand; dial with the pool's defaults.
-    this.connect(undefined, undefined).then(waiter.resolve, waiter.reject)
+    this.connect(waiter.request, undefined).then(waiter.resolve, waiter.reject)
   }
 
-  private async connect(request: PoolRequest | undefined, totalDeadline: number | undefined): Promise<Connection> {
+  private async connect(request: PoolRequest, totalDeadline: number | undefined): Promise<Connection> {
     const extra = !this.hasRoom()
     this.dialing++
-    const { socket, ready } = dial({ ...this.dialOptions, lookup: request?.lookup ?? this.dialOptions.lookup })
+    const { socket, ready } = dial({ ...this.dialOptions, lookup: request.lookup ?? this.dialOptions.lookup })
     const url = `${this.dialOptions.origin.scheme}://${this.dialOptions.origin.hostname}:${this.dialOptions.origin.port}/`
     let timer: NodeJS.Timeout | undefined
     let failure: Error | null = null
@@ -175,11 +177,11 @@ export class Pool implements ConnectionOwner {
       failure = error
       socket.destroy()
     }
-    const connectMs = deadlineMs(request?.timeout?.connect, totalDeadline)
+    const connectMs = deadlineMs(request.timeout?.connect, totalDeadline)
     if (connectMs !== undefined) {
       timer = setTimeout(() => stop(new ConnectTimeout(`could not connect within ${Math.round(connectMs)} ms for url: ${url}`, { phase: 'connect', code: 'ETIMEDOUT', url })), connectMs)
     }
-    const signal = request?.signal
+    const signal = request.signal
     const onAbort = (): void => stop(signal!.reason as Error)
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
