@@ -27,6 +27,8 @@ export interface Recording {
   bytesReceived: number
   /** Bytes actually handed to receive() (feeding stops when the connection would be closed). */
   bytesFed: number
+  /** After a ParseError from receive(), what one more receive() threw: 'PARSER_FAILED' is right. */
+  afterError: string | null
 }
 
 export interface RunOptions {
@@ -125,9 +127,10 @@ export function record(pieces: readonly Buffer[], options: RunOptions): Recordin
     for (const request of options.requests) parser.expect(request)
   } catch (err) {
     fail(err)
-    return { events, errorOffset, bytesReceived: 0, bytesFed }
+    return { events, errorOffset, bytesReceived: 0, bytesFed, afterError: null }
   }
   let failed = false
+  let afterError: string | null = null
   for (const piece of pieces) {
     if (closed) {
       const t = tunnel as { tunnel: string | null } | null
@@ -140,6 +143,12 @@ export function record(pieces: readonly Buffer[], options: RunOptions): Recordin
     } catch (err) {
       fail(err)
       failed = true
+      try {
+        parser.receive(Buffer.from('H'))
+        afterError = 'nothing thrown'
+      } catch (again) {
+        afterError = again instanceof ParseError ? again.code : describe(again)
+      }
       break
     }
   }
@@ -150,7 +159,7 @@ export function record(pieces: readonly Buffer[], options: RunOptions): Recordin
       fail(err)
     }
   }
-  return { events, errorOffset, bytesReceived: parser.bytesReceived, bytesFed }
+  return { events, errorOffset, bytesReceived: parser.bytesReceived, bytesFed, afterError }
 }
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same numbers on every run. */

@@ -50,6 +50,7 @@ for (const vector of vectors) {
     if (whole === undefined) throw new Error('feedings() yields the whole input first')
 
     t.same(whole.events, expectedEvents(vector, whole.events), 'fed whole, the events are the expected ones')
+    if (whole.afterError !== null) t.equal(whole.afterError, 'PARSER_FAILED', 'the next receive() throws PARSER_FAILED')
     if (vector.offset !== undefined) t.equal(whole.errorOffset, vector.offset, `the error is at byte ${vector.offset}`)
     if (vector.error === undefined && !whole.events.some(e => e.type === 'end' && e.closeReason !== null)) {
       t.equal(whole.bytesReceived, input.length, 'bytesReceived counts every byte given')
@@ -171,6 +172,17 @@ t.test('bytesReceived counts every byte given across calls', async t => {
   parser.receive(latin1('Content-Length: 3\r\n\r\nab'))
   parser.receive(latin1('c'))
   t.equal(parser.bytesReceived, 17 + 24)
+})
+
+t.test('bytes after a complete response, in a later read, are unsolicited data at their offset', async t => {
+  const c = collector()
+  const parser = new ResponseParser(c)
+  parser.expect({ method: 'GET' })
+  parser.receive(latin1('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'))
+  t.equal(c.ends[0]?.closeReason, null)
+  const err = t.throws(() => parser.receive(latin1('junk'))) as unknown
+  t.ok(err instanceof ParseError && err.code === 'UNSOLICITED_DATA')
+  if (err instanceof ParseError) t.equal(err.offset, 38)
 })
 
 t.test('an empty read is not unsolicited data', async t => {
