@@ -111,6 +111,19 @@ t.test('a Readable that delivers fewer bytes than its Content-Length fails and i
   t.equal(server.accepted, 2)
 })
 
+t.test('a Readable that delivers more bytes than its Content-Length fails and the extra bytes never reach the server', async t => {
+  const server = await rawServer(t, { handler: echo })
+  const m = manager(t)
+  const outcome = await fetchText(m, server, '/long', {
+    method: 'POST', headers: ['Content-Length', '3'], body: Readable.from([Buffer.from('abc'), Buffer.from('GET /smuggled HTTP/1.1\r\n\r\n')]),
+  }).then(r => r.text, (err: unknown) => err)
+  t.type(outcome, RequestException, 'the request failed')
+  await m.close()
+  await server.waitFor(() => server.open === 0, 5000, 'the connection to close')
+  t.same(server.requests.map(r => r.target), ['/long'], 'nothing past the declared length was read as a request')
+  t.same(server.garbage, [])
+})
+
 t.test('a 4 MiB Readable upload arrives intact', async t => {
   const server = await rawServer(t, { handler: (req, socket) => { socket.write(response(200, sha(req.body))) } })
   const m = manager(t)
