@@ -89,7 +89,6 @@ export function parseFieldLines(block: FieldBlock, from: number, maxFields: numb
   let pos = from
   let count = 0
   while (pos < last) {
-    const cr = buf.indexOf(LF, pos) - 1
     if (++count > maxFields) throw new ParseError('TOO_MANY_FIELDS', at(pos), `more than ${maxFields} fields`)
 
     // §5.2: a line starting with whitespace continues the previous one (obs-fold); we refuse it,
@@ -98,26 +97,31 @@ export function parseFieldLines(block: FieldBlock, from: number, maxFields: numb
     if (first === SP || first === HTAB) throw new ParseError('OBS_FOLD', at(pos), 'field line is folded (obs-fold)')
 
     let colon = pos
-    while (colon < cr && TOKEN[buf[colon]!] === 1) colon++
+    while (TOKEN[buf[colon]!] === 1) colon++
     const stop = buf[colon]!
     if (stop !== COLON || colon === pos) {
       // §5.1: no whitespace is allowed between the field name and the colon.
       if (stop === SP || stop === HTAB) throw new ParseError('WHITESPACE_BEFORE_COLON', at(colon), 'whitespace between field name and colon')
-      if (stop === CR && colon < cr) throw new ParseError('BARE_CR', at(colon), 'CR without LF in a field name')
+      if (stop === CR && buf[colon + 1] !== LF) throw new ParseError('BARE_CR', at(colon), 'CR without LF in a field name')
       throw new ParseError('INVALID_HEADER_NAME', at(colon), 'field name is not a token')
     }
 
-    // §5.5: leading and trailing whitespace is not part of the value.
+    // One walk over the value checks every byte and finds the line's CRLF (FieldBlockReader has
+    // made sure every LF follows a CR). §5.5: whitespace around the value is not part of it.
     let valueStart = colon + 1
-    while (valueStart < cr && (buf[valueStart] === SP || buf[valueStart] === HTAB)) valueStart++
-    let valueEnd = cr
-    while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--
-    for (let i = valueStart; i < valueEnd; i++) {
+    while (buf[valueStart] === SP || buf[valueStart] === HTAB) valueStart++
+    let valueEnd = valueStart
+    let i = valueStart
+    for (;; i++) {
       const b = buf[i]!
-      if (FIELD_VALUE[b] !== 1) {
-        throw new ParseError(b === CR ? 'BARE_CR' : 'INVALID_HEADER_VALUE', at(i), 'field value holds a control byte')
+      if (FIELD_VALUE[b] === 1) {
+        if (b !== SP && b !== HTAB) valueEnd = i + 1
+        continue
       }
+      if (b === CR && buf[i + 1] === LF) break
+      throw new ParseError(b === CR ? 'BARE_CR' : 'INVALID_HEADER_VALUE', at(i), 'field value holds a control byte')
     }
+    const cr = i
 
     const value = valueStart === valueEnd ? '' : latin1(buf, valueStart, valueEnd)
     const known = knownName(buf, pos, colon)
