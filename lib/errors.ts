@@ -21,6 +21,8 @@ export interface RequestErrorOptions extends ErrorOptions {
   request?: RequestLike | null
   response?: ResponseLike | null
   url?: string
+  /** A stable code: a system error's (ECONNREFUSED …), the parser's, or ours. */
+  code?: string
 }
 
 export class RequestException extends Error {
@@ -29,12 +31,15 @@ export class RequestException extends Error {
   response: ResponseLike | null
   /** The URL the request was for, when known. */
   url: string | null
+  /** A stable code to branch on; messages are for people and may change. */
+  code: string | null
 
   constructor(message: string, options: RequestErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.request = options.request ?? null
     this.response = options.response ?? null
     this.url = options.url ?? options.request?.url ?? null
+    this.code = options.code ?? null
     // Keep request and response out of util.inspect / console.log output: they can be large and
     // can hold credentials. They stay reachable as properties.
     Object.defineProperty(this, 'request', { enumerable: false })
@@ -51,19 +56,15 @@ export type Phase = 'connect' | 'write' | 'head' | 'body'
 
 export interface ConnectionErrorOptions extends RequestErrorOptions {
   phase?: Phase
-  /** A stable code: the system error's (ECONNREFUSED …) or ours. */
-  code?: string
 }
 
 export class ConnectionError extends RequestException {
   override name = 'ConnectionError'
   phase: Phase | null
-  code: string | null
 
   constructor(message: string, options: ConnectionErrorOptions = {}) {
     super(message, options)
     this.phase = options.phase ?? null
-    this.code = options.code ?? null
   }
 }
 
@@ -139,22 +140,10 @@ export class InvalidHeader extends RequestException {
 /** A chunked body cut short or malformed, or a body shorter than its Content-Length. */
 export class ChunkedEncodingError extends RequestException {
   override name = 'ChunkedEncodingError'
-  code: string | null
-
-  constructor(message: string, options: RequestErrorOptions & { code?: string } = {}) {
-    super(message, options)
-    this.code = options.code ?? null
-  }
 }
 
 export class ContentDecodingError extends RequestException {
   override name = 'ContentDecodingError'
-  code: string | null
-
-  constructor(message: string, options: RequestErrorOptions & { code?: string } = {}) {
-    super(message, options)
-    this.code = options.code ?? null
-  }
 }
 
 export class InvalidJSONError extends RequestException {
