@@ -6,12 +6,25 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import type { Environment, RunContext, ScenarioResult, Suite, Timing } from './harness.js'
+import type { Environment, RunContext, Scenario, ScenarioResult, Suite, Timing } from './harness.js'
 import { consoleTable, describeEnvironment, environmentLine, markdownTable, runScenario } from './harness.js'
+import { clientsSuite } from './clients.js'
 import { parserSuite } from './parser.js'
 
-/** Every suite, in the order a full run takes them. Client suites join here. */
-const SUITES: readonly Suite[] = [parserSuite]
+/**
+ * What a suite may add to harness.ts's Suite: its own round counts (a suite whose rounds start
+ * processes and servers runs fewer, longer rounds), and scenarios left out of quick runs
+ * (`quick: false`). `--rounds` overrides every suite's count.
+ */
+interface SuiteExtras {
+  readonly rounds?: { readonly quick: number; readonly full: number }
+}
+interface ScenarioExtras {
+  readonly quick?: boolean
+}
+
+/** Every suite, in the order a full run takes them. */
+const SUITES: readonly (Suite & SuiteExtras)[] = [parserSuite, clientsSuite]
 
 /**
  * Rounds and in-process timing. Many short rounds pair better than a few long ones: a burst of
@@ -74,6 +87,8 @@ async function main(): Promise<void> {
   const preset = values.quick ? QUICK : FULL
   const rounds = values.rounds === undefined ? preset.rounds : Number(values.rounds)
   if (!Number.isInteger(rounds) || rounds < MIN_ROUNDS) throw new UsageError(`--rounds must be an integer ≥ ${MIN_ROUNDS}`)
+  const roundsOf = (suite: SuiteExtras): number =>
+    values.rounds === undefined ? (suite.rounds?.[values.quick ? 'quick' : 'full'] ?? preset.rounds) : rounds
 
   const environment = describeEnvironment()
   console.log(environmentLine(environment))
@@ -81,17 +96,18 @@ async function main(): Promise<void> {
     console.log(`note: load average ${environment.loadAverage.toFixed(2)} on ${environment.cpus} CPUs, other work is running; expect noisy numbers`)
   }
 
-  const ctx: RunContext = {
-    quick: values.quick,
-    rounds,
-    timing: preset.timing,
-    log: (line) => process.stderr.write(`${line}\n`),
-  }
   const reports: SuiteReport[] = []
   for (const suite of suites) {
+    const ctx: RunContext = {
+      quick: values.quick,
+      rounds: roundsOf(suite),
+      timing: preset.timing,
+      log: (line) => process.stderr.write(`${line}\n`),
+    }
     console.log(`\n== ${suite.name}: ${suite.title}\n`)
     const scenarios: ScenarioResult[] = []
-    for (const scenario of suite.scenarios) {
+    const chosen = suite.scenarios.filter((s: Scenario & ScenarioExtras) => !values.quick || s.quick !== false)
+    for (const scenario of chosen) {
       const result = await runScenario(scenario, ctx)
       scenarios.push(result)
       console.log(`${consoleTable(result)}\n`)
@@ -127,7 +143,7 @@ function renderMarkdown(report: RunReport): string {
     '',
     environmentLine(report.environment),
     '',
-    `${report.quick ? 'Quick run' : 'Full run'}: ${report.rounds} rounds per scenario; in-process rounds warm up ${timing.warmupMs} ms (later rounds ${timing.rewarmMs} ms) and time ≥ ${timing.minTimeMs} ms.`,
+    `${report.quick ? 'Quick run' : 'Full run'}: ${report.rounds} rounds per scenario unless a table says otherwise; in-process rounds warm up ${timing.warmupMs} ms (later rounds ${timing.rewarmMs} ms) and time ≥ ${timing.minTimeMs} ms.`,
   ]
   for (const suite of report.suites) {
     lines.push('', `## ${suite.suite}: ${suite.title}`)
