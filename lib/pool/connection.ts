@@ -290,10 +290,9 @@ export class Connection implements ResponseHandler, BodySource {
   private armExchangeTimer(): void {
     const exchange = this.exchange!
     const { readTimeout, totalDeadline } = exchange
-    if (readTimeout === undefined && totalDeadline === undefined) {
-      this.clearTimer()
-      return
-    }
+    // No deadlines: leave the idle timer be. If it fires mid-exchange it finds nothing to do, and
+    // when the connection is idle again it is refreshed rather than created anew.
+    if (readTimeout === undefined && totalDeadline === undefined) return
     const now = performance.now()
     this.lastRead = now
     this.armTimer(this.nextDeadline(exchange, now) - now)
@@ -342,7 +341,8 @@ export class Connection implements ResponseHandler, BodySource {
       this.expire(exchange, `no data from the server for ${exchange.readTimeout} ms`)
       return
     }
-    this.armTimer(this.nextDeadline(exchange, now) - now)
+    const due = this.nextDeadline(exchange, now)
+    if (due !== Infinity) this.armTimer(due - now)
   }
 
   private expire(exchange: Exchange, why: string): void {
