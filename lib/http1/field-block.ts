@@ -31,11 +31,6 @@ export class FieldBlockReader {
     private readonly tooLarge: ParseErrorCode,
   ) {}
 
-  /** True once any byte of the block has arrived. */
-  get started(): boolean {
-    return this.offset !== -1
-  }
-
   reset(): void {
     this.parts.length = 0
     this.held = 0

@@ -111,16 +111,6 @@ export class ResponseParser {
     return this.received
   }
 
-  /** True while a response is outstanding or being read. */
-  get busy(): boolean {
-    return this.state !== 'idle' && this.state !== 'closed' && this.state !== 'failed'
-  }
-
-  /** True once any byte of the current response has arrived. */
-  get responseStarted(): boolean {
-    return this.state !== 'head' || this.headBlock.started || this.interimCount > 0
-  }
-
   /** Registers the next request written on this connection; responses come back in this order. */
   expect(request: ExpectedResponse): void {
     this.expected.push(request)

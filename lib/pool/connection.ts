@@ -75,7 +75,7 @@ export class Connection implements ResponseHandler, BodySource {
     exchange.reused = this.served > 1
     exchange.startedAt = performance.now()
     this.socket.ref()
-    if (!this.usable && this.socket.destroyed) {
+    if (this.socket.destroyed) {
       this.failWith(new Error('connection closed before the request was sent'))
       return
     }
