@@ -1,0 +1,116 @@
+// Authentication as Requests does it: an auth is something applied to a prepared request just
+// before it is sent (Requests' `__call__`), free to set headers and to register a response hook
+// (Digest answers a 401 that way, see digest.ts). Basic and Proxy Basic live here.
+
+import { InvalidHeader } from './errors.js'
+import type { CaseInsensitiveDict } from './structures.js'
+
+/**
+ * What an auth needs of a request. PreparedRequest provides it; it is declared structurally so
+ * auth does not depend on the request module.
+ */
+export interface AuthRequest {
+  method: string
+  /** The full URL: it may hold a query and a fragment. */
+  url: string
+  headers: CaseInsensitiveDict<string>
+  registerHook(event: 'response', hook: AuthHook): void
+  copy(): AuthRequest
+  /** Makes the body sendable again (throws UnrewindableBodyError for a consumed stream). */
+  rewindBody(): void
+}
+
+/** What an auth's response hook needs of a response. Response provides it. */
+export interface AuthResponse {
+  statusCode: number
+  headers: CaseInsensitiveDict<string>
+  request: AuthRequest
+  history: AuthResponse[]
+  /** The adapter that sent it: sending again reuses the same connection pool. */
+  connection: { send(request: AuthRequest, options: SendOptions): Promise<AuthResponse> }
+  /** Reads the rest of the body (so the connection can be reused) and releases it. */
+  close(): Promise<void>
+}
+
+/** The send options a hook is given; opaque here, passed through to `connection.send`. */
+export type SendOptions = object
+
+/** A response hook: a returned response replaces the one passed in. */
+export type AuthHook = (r: AuthResponse, options: SendOptions) => AuthResponse | void | Promise<AuthResponse | void>
+
+/** Base of every auth: implement `apply`, which may change `r` in place or return a new request. */
+export abstract class AuthBase {
+  abstract apply(r: AuthRequest): AuthRequest | void
+}
+
+/** Everything the `auth` option accepts: a `[user, pass]` pair (Basic), an AuthBase, or a function. */
+export type AuthInput = readonly [string, string] | AuthBase | ((r: AuthRequest) => AuthRequest | void)
+
+// CR and LF would let a credential end the header line and smuggle a header of its own; NUL is
+// refused by every HTTP parser. Refused before anything is sent (API.md "Deliberate differences").
+const FORBIDDEN_IN_FIELD = /[\r\n\0]/
+
+/** Throws InvalidHeader when `value` could break out of the header line it is sent in. */
+export function assertHeaderSafe(what: string, value: string): void {
+  if (FORBIDDEN_IN_FIELD.test(value)) {
+    throw new InvalidHeader(`${what} holds CR, LF or NUL and cannot be sent in a header`, { code: 'INVALID_CREDENTIALS' })
+  }
+}
+
+/**
+ * The `Basic` credentials of RFC 7617 §2: base64 of `user-id ":" password`. Requests encodes a
+ * str as latin1; we encode UTF-8, the only charset RFC 7617 §2.1 lets a server announce
+ * (`charset="UTF-8"`) and what current browsers send, so non-Latin-1 names work at all. For
+ * ASCII credentials the two agree.
+ */
+export function basicAuthHeader(username: string, password: string): string {
+  assertHeaderSafe('the username', username)
+  assertHeaderSafe('the password', password)
+  return 'Basic ' + Buffer.from(`${username}:${password}`, 'utf8').toString('base64')
+}
+
+/** Sends `Authorization: Basic …` with every request. */
+export class HTTPBasicAuth extends AuthBase {
+  constructor(readonly username: string, readonly password: string) {
+    super()
+  }
+
+  /** The header this auth sets; HTTPProxyAuth overrides it. */
+  protected get headerName(): string {
+    return 'Authorization'
+  }
+
+  apply(r: AuthRequest): AuthRequest {
+    r.headers.set(this.headerName, basicAuthHeader(this.username, this.password))
+    return r
+  }
+
+  /**
+   * Requests' `__eq__`: equal when username and password are, whatever the other object's class
+   * (so an HTTPProxyAuth equals an HTTPBasicAuth with the same credentials, as there).
+   */
+  equals(other: unknown): boolean {
+    if (typeof other !== 'object' || other === null) return false
+    const o = other as { username?: unknown; password?: unknown }
+    return o.username === this.username && o.password === this.password
+  }
+}
+
+/** Sends `Proxy-Authorization: Basic …`, the credentials a proxy asks for with 407 (RFC 9110 §11.7.2). */
+export class HTTPProxyAuth extends HTTPBasicAuth {
+  protected override get headerName(): string {
+    return 'Proxy-Authorization'
+  }
+}
+
+/**
+ * Applies any AuthInput to `r`, as Requests' `prepare_auth`: a pair becomes HTTPBasicAuth. The
+ * request an auth returns replaces `r`; one that returns nothing changed `r` in place.
+ */
+export function applyAuth(auth: AuthInput, r: AuthRequest): AuthRequest {
+  let result: AuthRequest | void
+  if (auth instanceof AuthBase) result = auth.apply(r)
+  else if (typeof auth === 'function') result = auth(r)
+  else result = new HTTPBasicAuth(auth[0], auth[1]).apply(r)
+  return result ?? r
+}
