@@ -111,6 +111,8 @@ export function applyAuth(auth: AuthInput, r: AuthRequest): AuthRequest {
   let result: AuthRequest | void
   if (auth instanceof AuthBase) result = auth.apply(r)
   else if (typeof auth === 'function') result = auth(r)
-  else result = new HTTPBasicAuth(auth[0], auth[1]).apply(r)
+  else if (Array.isArray(auth) && auth.length === 2) result = new HTTPBasicAuth(auth[0], auth[1]).apply(r)
+  // Only JavaScript callers get here (the type rules it out); fail before anything is sent.
+  else throw new TypeError('auth must be a [username, password] pair, an AuthBase or a function')
   return result ?? r
 }

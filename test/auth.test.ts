@@ -110,6 +110,12 @@ t.test('a plain function is called with the request and may return a replacement
   t.equal(applyAuth(() => other, r), other)
 })
 
+t.test('anything else given as auth is refused with a TypeError', async t => {
+  for (const bad of [['only-user'], 'user:pass', { username: 'u', password: 'p' }, null]) {
+    t.throws(() => applyAuth(bad as never, new FakeRequest()), TypeError)
+  }
+})
+
 t.test('equals compares username and password whatever the class, as Requests __eq__', async t => {
   const a = new HTTPBasicAuth('user', 'pass')
   t.ok(a.equals(new HTTPBasicAuth('user', 'pass')))
