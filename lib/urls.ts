@@ -1,0 +1,507 @@
+// URL preparation as Requests' PreparedRequest.prepare_url does it (over urllib3's parse_url and
+// Requests' requote_uri), plus the split of a prepared URL into what goes on the wire. The parser
+// is our own rather than WHATWG's `new URL()`, whose leniency differs from Requests where it shows.
+
+import { domainToASCII } from 'node:url'
+import { isIPv6 } from 'node:net'
+import { InvalidSchema, InvalidURL, MissingSchema, URLRequired } from './errors.js'
+
+export type ParamValue = string | number | boolean | null | undefined
+
+export type ParamsInput =
+  | Readonly<Record<string, ParamValue | readonly ParamValue[]>>
+  | readonly (readonly [string, ParamValue])[]
+  | string
+  | URLSearchParams
+
+/** What the transport needs from a prepared http(s) URL. */
+export interface WireTarget {
+  scheme: 'http' | 'https'
+  /** IPv6 literals without brackets (and with a zone as `%zone`), ready for net.connect. */
+  hostname: string
+  port: number
+  /** origin-form `path?query` (RFC 9112 §3.2.1); the fragment is never sent. */
+  target: string
+  /** The Host field value: port left out when default, IPv6 in brackets (as http.client does). */
+  host: string
+}
+
+// Character sets, as 128-entry lookup tables. RFC 3986 §2.3 unreserved and §2.2 sub-delims; the
+// component sets are urllib3's (_USERINFO_CHARS, _PATH_CHARS, _QUERY_CHARS), the requote set is
+// Requests' requote_uri safe set without '%', which every quoting function treats on its own.
+const UNRESERVED = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~'
+const SUB_DELIMS = "!$&'()*+,;="
+
+function table(chars: string): Uint8Array {
+  const t = new Uint8Array(128)
+  for (let i = 0; i < chars.length; i++) t[chars.charCodeAt(i)] = 1
+  return t
+}
+
+const UNRESERVED_SET = table(UNRESERVED)
+const USERINFO_SET = table(UNRESERVED + SUB_DELIMS + ':')
+const PATH_SET = table(UNRESERVED + SUB_DELIMS + ':@/')
+const QUERY_SET = table(UNRESERVED + SUB_DELIMS + ':@/?')
+const REQUOTE_SET = table(UNRESERVED + "!#$&'()*+,/:;=?@[]")
+// Python's quote_plus keeps only the always-safe characters (letters, digits, `_.-~`).
+const FORM_SET = UNRESERVED_SET
+// RFC 3986 reg-name without pct-encoded: what an ASCII host may hold before we refuse it.
+const HOST_SET = table(UNRESERVED + SUB_DELIMS)
+
+const HEX = '0123456789ABCDEF'
+
+/** How a `%` in the input is treated. */
+const Percent = {
+  /** Always data: `%` → `%25` (form encoding, where the input is never pre-encoded). */
+  Encode: 0,
+  /** A valid escape stays (an unreserved one is decoded, as unquote_unreserved does), a stray `%` → `%25`. */
+  Keep: 1,
+  /** As Keep, and the hex digits of a kept escape are upper-cased (urllib3 normalizes them). */
+  KeepUpper: 2,
+} as const
+type Percent = (typeof Percent)[keyof typeof Percent]
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30
+  const l = c | 0x20
+  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10
+  return -1
+}
+
+function pctByte(b: number): string {
+  return '%' + HEX[b >> 4]! + HEX[b & 15]!
+}
+
+/**
+ * Percent-encodes every character of `s` outside `safe` (non-ASCII as UTF-8). The common case,
+ * nothing to encode, is one scan and returns `s` itself.
+ */
+function quote(s: string, safe: Uint8Array, percent: Percent, spaceAsPlus = false): string {
+  let i = 0
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 128 || safe[c] === 0) break
+  }
+  if (i === s.length) return s
+
+  let out = s.slice(0, i)
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 128) {
+      if (safe[c] === 1) {
+        out += s[i]!
+      } else if (c === 0x25 && percent !== Percent.Encode) {
+        const hi = hexValue(s.charCodeAt(i + 1))
+        const lo = hexValue(s.charCodeAt(i + 2))
+        if (hi < 0 || lo < 0) {
+          out += '%25'
+          continue
+        }
+        const byte = hi * 16 + lo
+        if (byte < 128 && UNRESERVED_SET[byte] === 1) out += String.fromCharCode(byte)
+        else out += percent === Percent.KeepUpper ? pctByte(byte) : s.slice(i, i + 3)
+        i += 2
+      } else if (c === 0x20 && spaceAsPlus) {
+        out += '+'
+      } else {
+        out += pctByte(c)
+      }
+      continue
+    }
+    // Non-ASCII: the code point's UTF-8 bytes. A lone surrogate becomes U+FFFD, as Buffer does.
+    let cp = s.codePointAt(i)!
+    if (cp > 0xffff) i++
+    else if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd
+    if (cp < 0x800) {
+      out += pctByte(0xc0 | (cp >> 6)) + pctByte(0x80 | (cp & 63))
+    } else if (cp < 0x10000) {
+      out += pctByte(0xe0 | (cp >> 12)) + pctByte(0x80 | ((cp >> 6) & 63)) + pctByte(0x80 | (cp & 63))
+    } else {
+      out += pctByte(0xf0 | (cp >> 18)) + pctByte(0x80 | ((cp >> 12) & 63))
+        + pctByte(0x80 | ((cp >> 6) & 63)) + pctByte(0x80 | (cp & 63))
+    }
+  }
+  return out
+}
+
+function formQuote(value: string): string {
+  return quote(value, FORM_SET, Percent.Encode, true)
+}
+
+/**
+ * Requests' `_encode_params`: a string is taken as already encoded; records and pairs become
+ * `application/x-www-form-urlencoded` as Python's `urlencode(…, doseq=True)` writes it, an array
+ * value repeats its key and a null/undefined value (or array item) leaves its key out.
+ */
+export function encodeParams(params: ParamsInput): string {
+  if (typeof params === 'string') return params
+  if (params instanceof URLSearchParams) return params.toString()
+  let out = ''
+  const add = (key: string, value: ParamValue): void => {
+    if (value === null || value === undefined) return
+    if (out !== '') out += '&'
+    out += formQuote(key) + '=' + formQuote(String(value))
+  }
+  if (Array.isArray(params)) {
+    for (const [key, value] of params as readonly (readonly [string, ParamValue])[]) add(key, value)
+    return out
+  }
+  for (const key of Object.keys(params)) {
+    const value = (params as Readonly<Record<string, ParamValue | readonly ParamValue[]>>)[key]
+    if (Array.isArray(value)) for (const item of value as readonly ParamValue[]) add(key, item)
+    else add(key, value as ParamValue)
+  }
+  return out
+}
+
+/**
+ * Requests' `requote_uri`: unreserved characters that were escaped are unescaped, characters that
+ * may not appear in a URI are escaped, and nothing already escaped is escaped again. Unlike
+ * Requests, a stray `%` always becomes `%25` while the valid escapes beside it are kept (Requests
+ * falls back to escaping every `%`, turning `%20` into `%2520`, or leaves `%` + non-alnum alone).
+ */
+export function requoteUri(uri: string): string {
+  return quote(uri, REQUOTE_SET, Percent.Keep)
+}
+
+/** Any C0 control or DEL: WHATWG strips tab/CR/LF silently, we refuse (nothing injected on the wire). */
+function refuseControls(url: string): void {
+  for (let i = 0; i < url.length; i++) {
+    const c = url.charCodeAt(i)
+    if (c < 0x20 || c === 0x7f) {
+      throw new InvalidURL(`Invalid URL ${repr(url)}: control character U+${c.toString(16).padStart(4, '0').toUpperCase()} at index ${i}`, { url, code: 'URL_CONTROL_CHARACTER' })
+    }
+  }
+}
+
+/** Python's repr of a str, as Requests' messages show the URL. */
+function repr(s: string): string {
+  return `'${s.replace(/[\\']/g, '\\$&').replace(/[\x00-\x1f\x7f]/g, c => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'))}'`
+}
+
+// urllib3's _SCHEME_RE: without it a string is read as starting with an authority.
+const SCHEME = /^[a-zA-Z][a-zA-Z0-9+-]*:/
+
+interface Authority {
+  userinfo: string | null
+  /** As written; an IPv6 literal with its brackets. */
+  host: string
+  /** Digits as written ('' for `host:`), or null when absent. */
+  port: string | null
+}
+
+/** Splits `userinfo@host:port` as urllib3's _HOST_PORT_RE does; null when it does not match. */
+function splitAuthority(authority: string): Authority | null {
+  const at = authority.lastIndexOf('@')
+  const userinfo = at < 0 ? null : authority.slice(0, at)
+  const hostPort = at < 0 ? authority : authority.slice(at + 1)
+  let host: string
+  let rest: string
+  if (hostPort.charCodeAt(0) === 0x5b /* [ */) {
+    const close = hostPort.indexOf(']')
+    if (close < 0) return null
+    host = hostPort.slice(0, close + 1)
+    rest = hostPort.slice(close + 1)
+  } else {
+    const colon = hostPort.indexOf(':')
+    host = colon < 0 ? hostPort : hostPort.slice(0, colon)
+    rest = colon < 0 ? '' : hostPort.slice(colon)
+  }
+  if (rest === '') return { userinfo, host, port: null }
+  if (rest.charCodeAt(0) !== 0x3a /* : */) return null
+  for (let i = 1; i < rest.length; i++) {
+    const c = rest.charCodeAt(i)
+    if (c < 0x30 || c > 0x39) return null
+  }
+  return { userinfo, host, port: rest.slice(1) }
+}
+
+/** 1..65535, leading zeros dropped (urllib3 reads the port with int()). Port 0 is refused: nothing listens there. */
+function parsePort(digits: string, url: string): number {
+  const port = digits.length > 10 ? Infinity : Number(digits)
+  if (!(port >= 1 && port <= 65535)) {
+    throw new InvalidURL(`Invalid URL ${repr(url)}: port ${digits} is out of range`, { url, code: 'URL_INVALID_PORT' })
+  }
+  return port
+}
+
+function invalidLabel(url: string): InvalidURL {
+  return new InvalidURL('URL has an invalid label.', { url, code: 'URL_INVALID_LABEL' })
+}
+
+/**
+ * urllib3's _normalize_host for http(s), with Requests' label checks: an IPv6 literal is checked
+ * and lower-cased (a zone id written `%25zone`, RFC 6874 §2); a non-ASCII name goes through IDNA
+ * (UTS #46, as Requests' idna.encode(uts46=True)); an ASCII name is lower-cased and must be a
+ * reg-name (Requests lets other characters through to DNS; we refuse them, they are never valid).
+ */
+function normalizeHost(host: string, url: string): string {
+  if (host.charCodeAt(0) === 0x5b) {
+    const inner = host.slice(1, -1)
+    const pct = inner.indexOf('%')
+    const address = pct < 0 ? inner : inner.slice(0, pct)
+    if (!isIPv6(address)) {
+      throw new InvalidURL(`Invalid URL ${repr(url)}: invalid IPv6 address ${host}`, { url, code: 'URL_INVALID_HOST' })
+    }
+    if (pct < 0) return host.toLowerCase()
+    let zone = inner.slice(pct + 1)
+    if (zone.startsWith('25') && zone.length > 2) zone = zone.slice(2)
+    return `[${address.toLowerCase()}%25${quote(zone, UNRESERVED_SET, Percent.Encode)}]`
+  }
+  let ascii = true
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i)
+    if (c >= 128) {
+      ascii = false
+      break
+    }
+    if (HOST_SET[c] === 0) {
+      throw new InvalidURL(`Invalid URL ${repr(url)}: invalid character ${JSON.stringify(host[i])} in host`, { url, code: 'URL_INVALID_HOST' })
+    }
+  }
+  if (ascii) {
+    if (host.charCodeAt(0) === 0x2a /* * */ || host.charCodeAt(0) === 0x2e /* . */) throw invalidLabel(url)
+    return host.toLowerCase()
+  }
+  const encoded = domainToASCII(host)
+  if (encoded === '') throw invalidLabel(url)
+  return encoded
+}
+
+/** RFC 3986 §5.2.4 remove_dot_segments, in urllib3's _remove_path_dot_segments wording. */
+function removeDotSegments(path: string): string {
+  const output: string[] = []
+  for (const segment of path.split('/')) {
+    if (segment === '.') continue
+    if (segment !== '..') output.push(segment)
+    else if (output.length > 0) output.pop()
+  }
+  if (path.startsWith('/') && (output.length === 0 || output[0] !== '')) output.unshift('')
+  if (path.endsWith('/.') || path.endsWith('/..')) output.push('')
+  return output.join('/')
+}
+
+/**
+ * Requests' `prepare_url`. Leading whitespace is dropped; a URL that has a `:` but does not start
+ * with "http" (mailto:, data:, file:, ftp:, localhost:8080 …) is returned as it is, and the
+ * session refuses it with InvalidSchema, exactly as Requests does. Otherwise the URL is split as
+ * urllib3 does, its host normalized (IDNA), an empty path made `/`, `params` appended to the
+ * query, and each component percent-encoded so that nothing is encoded twice. Schemes other than
+ * http/https that start with "http" (http+unix …) are only requoted, as urllib3 leaves them.
+ * The fragment stays in the string (Requests keeps it in `r.url`); wireTarget drops it.
+ */
+export function prepareUrl(url: string, params?: ParamsInput | null): string {
+  if (url === null || url === undefined) throw new URLRequired('Invalid URL: no URL supplied', { code: 'URL_REQUIRED' })
+  const s = (typeof url === 'string' ? url : String(url)).trimStart()
+  if (s === '') throw new URLRequired('Invalid URL: no URL supplied', { code: 'URL_REQUIRED' })
+  refuseControls(s)
+
+  // The scheme. `http://` and `https://` as written are the common case and need no regex.
+  let scheme: string
+  let pos: number
+  if (startsWithCaseless(s, 'http://')) {
+    scheme = 'http'
+    pos = 5
+  } else if (startsWithCaseless(s, 'https://')) {
+    scheme = 'https'
+    pos = 6
+  } else {
+    // Requests: `if ":" in url and not url.lower().startswith("http")`: left for the adapter lookup.
+    const startsWithHttp = startsWithCaseless(s, 'http')
+    if (!startsWithHttp && s.includes(':')) return s
+    const match = startsWithHttp ? SCHEME.exec(s) : null
+    if (match === null) {
+      throw new MissingSchema(`Invalid URL ${repr(s)}: No scheme supplied. Perhaps you meant https://${s}?`, { url: s, code: 'URL_MISSING_SCHEME' })
+    }
+    scheme = match[0].slice(0, -1).toLowerCase()
+    pos = match[0].length
+  }
+  const normalize = scheme === 'http' || scheme === 'https'
+  // Whether the output differs from `s`; when it does not, `s` itself is returned (no rebuild).
+  let changed = hasUpperCase(s, pos)
+
+  // urllib3's _URI_RE: `//` opens the authority, which ends at the first of / \ ? #.
+  let authority: Authority | null = null
+  if (s.charCodeAt(pos) === 0x2f && s.charCodeAt(pos + 1) === 0x2f) {
+    pos += 2
+    let end = pos
+    for (; end < s.length; end++) {
+      const c = s.charCodeAt(end)
+      if (c === 0x2f || c === 0x5c || c === 0x3f || c === 0x23) break
+    }
+    authority = splitAuthority(s.slice(pos, end))
+    if (authority === null) throw new InvalidURL(`Invalid URL ${repr(s)}: failed to parse the host and port`, { url: s, code: 'URL_INVALID_HOST' })
+    pos = end
+  }
+  if (authority === null || authority.host === '') {
+    throw new InvalidURL(`Invalid URL ${repr(s)}: No host supplied`, { url: s, code: 'URL_NO_HOST' })
+  }
+
+  const hash = s.indexOf('#', pos)
+  const beforeHash = hash < 0 ? s.length : hash
+  const question = s.indexOf('?', pos)
+  const pathEnd = question < 0 || question > beforeHash ? beforeHash : question
+  let path = s.slice(pos, pathEnd)
+  let query = pathEnd < beforeHash ? s.slice(pathEnd + 1, beforeHash) : ''
+  let fragment = hash < 0 ? '' : s.slice(hash + 1)
+  let userinfo = authority.userinfo
+  let host = authority.host
+  const port = authority.port === null || authority.port === '' ? null : parsePort(authority.port, s)
+  // urlunparse leaves out an empty query, an empty fragment and an empty port (`http://x:/?#`).
+  if ((pathEnd < beforeHash && query === '') || (hash >= 0 && fragment === '') || authority.port !== (port === null ? null : String(port))) changed = true
+  if (userinfo === '') changed = true
+
+  if (normalize) {
+    const written = { host, userinfo, path, query, fragment }
+    host = normalizeHost(host, s)
+    if (userinfo !== null) userinfo = quote(userinfo, USERINFO_SET, Percent.KeepUpper)
+    if (path.includes('/.')) path = removeDotSegments(path)
+    path = quote(path, PATH_SET, Percent.KeepUpper)
+    query = quote(query, QUERY_SET, Percent.KeepUpper)
+    fragment = quote(fragment, QUERY_SET, Percent.KeepUpper)
+    if (host !== written.host || userinfo !== written.userinfo || path !== written.path
+      || query !== written.query || fragment !== written.fragment) changed = true
+  }
+  if (path === '') {
+    path = '/'
+    changed = true
+  }
+
+  const encoded = params === undefined || params === null ? '' : encodeParams(params)
+  if (encoded !== '') {
+    query = query === '' ? encoded : `${query}&${encoded}`
+    changed = true
+  }
+  if (!changed && normalize) return s
+
+  let out = scheme + '://'
+  if (userinfo !== null && userinfo !== '') out += userinfo + '@'
+  out += host
+  if (port !== null) out += ':' + String(port)
+  out += path
+  if (query !== '') out += '?' + query
+  if (fragment !== '') out += '#' + fragment
+  // The components above are already quoted with subsets of requote_uri's safe set, so requoting
+  // would change nothing but a string given as params, which is taken as it is.
+  return normalize && typeof params !== 'string' ? out : requoteUri(out)
+}
+
+function hasUpperCase(s: string, end: number): boolean {
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0x41 && c <= 0x5a) return true
+  }
+  return false
+}
+
+function startsWithCaseless(s: string, prefix: string): boolean {
+  if (s.length < prefix.length) return false
+  for (let i = 0; i < prefix.length; i++) {
+    let c = s.charCodeAt(i)
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20
+    if (c !== prefix.charCodeAt(i)) return false
+  }
+  return true
+}
+
+/**
+ * The connection and request-line parts of a prepared http(s) URL. Any other scheme has no
+ * adapter (Requests' "No connection adapters were found"). The request-target is checked for
+ * bytes that may not go on the wire by the serializer, not here.
+ */
+export function wireTarget(preparedUrl: string): WireTarget {
+  let scheme: 'http' | 'https'
+  let pos: number
+  if (startsWithCaseless(preparedUrl, 'http://')) {
+    scheme = 'http'
+    pos = 7
+  } else if (startsWithCaseless(preparedUrl, 'https://')) {
+    scheme = 'https'
+    pos = 8
+  } else {
+    throw new InvalidSchema(`No connection adapters were found for ${repr(preparedUrl)}`, { url: preparedUrl, code: 'NO_ADAPTER' })
+  }
+  let end = pos
+  for (; end < preparedUrl.length; end++) {
+    const c = preparedUrl.charCodeAt(end)
+    if (c === 0x2f || c === 0x3f || c === 0x23) break
+  }
+  const authority = splitAuthority(preparedUrl.slice(pos, end))
+  if (authority === null || authority.host === '') {
+    throw new InvalidURL(`Invalid URL ${repr(preparedUrl)}: No host supplied`, { url: preparedUrl, code: 'URL_NO_HOST' })
+  }
+  const defaultPort = scheme === 'http' ? 80 : 443
+  const port = authority.port === null || authority.port === '' ? defaultPort : parsePort(authority.port, preparedUrl)
+  let hostname = authority.host
+  if (hostname.charCodeAt(0) === 0x5b) {
+    hostname = hostname.slice(1, -1)
+    // RFC 6874: the zone separator is written %25 in a URL; the socket API wants a bare %.
+    const zone = hostname.indexOf('%25')
+    if (zone >= 0) hostname = hostname.slice(0, zone) + '%' + hostname.slice(zone + 3)
+  }
+  const hash = preparedUrl.indexOf('#', end)
+  let target = hash < 0 ? (end === pos ? '' : preparedUrl.slice(end)) : preparedUrl.slice(end, hash)
+  if (target.charCodeAt(0) !== 0x2f) target = '/' + target
+  const host = port === defaultPort ? authority.host : `${authority.host}:${port}`
+  return { scheme, hostname, port, target, host }
+}
+
+/** Python's unquote: escapes decoded as UTF-8 (invalid sequences → U+FFFD), stray `%` kept. */
+function unquote(s: string): string {
+  if (!s.includes('%')) return s
+  const bytes: number[] = []
+  const text = Buffer.from(s, 'utf8')
+  for (let i = 0; i < text.length; i++) {
+    const b = text[i]!
+    if (b === 0x25 && i + 2 < text.length) {
+      const hi = hexValue(text[i + 1]!)
+      const lo = hexValue(text[i + 2]!)
+      if (hi >= 0 && lo >= 0) {
+        bytes.push(hi * 16 + lo)
+        i += 2
+        continue
+      }
+    }
+    bytes.push(b)
+  }
+  return Buffer.from(bytes).toString('utf8')
+}
+
+function authorityOf(url: string): { start: number; end: number } | null {
+  const colon = url.indexOf(':')
+  if (colon < 0 || url.charCodeAt(colon + 1) !== 0x2f || url.charCodeAt(colon + 2) !== 0x2f) return null
+  const start = colon + 3
+  let end = start
+  for (; end < url.length; end++) {
+    const c = url.charCodeAt(end)
+    if (c === 0x2f || c === 0x3f || c === 0x23 || c === 0x5c) break
+  }
+  return { start, end }
+}
+
+/**
+ * Requests' get_auth_from_url: `user:password` from the userinfo, percent-decoded. Null when there
+ * is none, when there is no `:` (Requests then gets ('', '') and sends no auth) or both are empty.
+ */
+export function authFromUrl(url: string): [string, string] | null {
+  const span = authorityOf(url)
+  if (span === null) return null
+  const at = url.lastIndexOf('@', span.end - 1)
+  if (at < span.start) return null
+  const userinfo = url.slice(span.start, at)
+  const colon = userinfo.indexOf(':')
+  if (colon < 0) return null
+  const user = unquote(userinfo.slice(0, colon))
+  const password = unquote(userinfo.slice(colon + 1))
+  return user === '' && password === '' ? null : [user, password]
+}
+
+/** The URL without credentials or fragment, for messages and Referer-like displays. */
+export function stripUserinfoAndFragment(url: string): string {
+  const hash = url.indexOf('#')
+  const s = hash < 0 ? url : url.slice(0, hash)
+  const span = authorityOf(s)
+  if (span === null) return s
+  const at = s.lastIndexOf('@', span.end - 1)
+  return at < span.start ? s : s.slice(0, span.start) + s.slice(at + 1)
+}
