@@ -53,6 +53,15 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const VALUE = /^[\x20-\x3A\x3C-\x7E]*$/
 // Domain and path are never sent, but they must not smuggle controls or separators into the jar.
 const ATTRIBUTE = /^[\x21-\x2B\x2D-\x3A\x3C-\x7E]*$/
+// Cookie headers remembered per URL (without query): a session talks to few URLs, and a lookup in
+// tough-cookie costs microseconds (public-suffix walk, a Promise per call). Full → start over.
+const HEADER_CACHE_SIZE = 64
+
+interface CachedHeader {
+  readonly header: string
+  /** The earliest expiry among its cookies: past it, the header must be built again. */
+  readonly until: number
+}
 
 /** A tough-cookie store call that answers through a callback, made synchronously. */
 type Done<T> = (err: Error | null, result?: T) => void
@@ -131,8 +140,10 @@ export class RequestsCookieJar implements Iterable<CookieInfo> {
   readonly #hostless = new Map<string, Cookie>()
   /** False only while #jar is known to hold nothing, so an empty jar costs no tough-cookie call. */
   #jarUsed: boolean
-  /** Once the tough-cookie jar has been handed out, it may change behind our back. */
+  /** Once the tough-cookie jar has been handed out, it may change behind our back (no caching). */
   #jarShared: boolean
+  /** Cookie header by URL up to its query; emptied by every change to the jar. */
+  readonly #headers = new Map<string, CachedHeader>()
 
   constructor(jar?: CookieJar) {
     if (jar !== undefined && !jar.store.synchronous) {
@@ -294,6 +305,7 @@ export class RequestsCookieJar implements Iterable<CookieInfo> {
   clear(domain?: string, path?: string, name?: string): void {
     if (domain === undefined && path === undefined && name === undefined) {
       this.#hostless.clear()
+      this.#headers.clear()
       if (this.#jarUsed) this.#jar.removeAllCookiesSync()
       if (!this.#jarShared) this.#jarUsed = false
       return
@@ -329,6 +341,7 @@ export class RequestsCookieJar implements Iterable<CookieInfo> {
 
   /** Stores `c`, which keeps the creation time of the cookie it replaces (RFC 6265 §5.3 step 11.3). */
   #put(c: Cookie): void {
+    this.#headers.clear()
     if (c.domain === null) {
       const key = `${c.path ?? '/'}\n${c.key}`
       const old = this.#hostless.get(key)
@@ -350,6 +363,7 @@ export class RequestsCookieJar implements Iterable<CookieInfo> {
   }
 
   #drop(c: Cookie): void {
+    this.#headers.clear()
     if (c.domain === null) {
       this.#hostless.delete(`${c.path ?? '/'}\n${c.key}`)
       return
@@ -375,6 +389,13 @@ export class RequestsCookieJar implements Iterable<CookieInfo> {
   #header(url: string): string {
     const hostless = this.#hostless
     if (!this.#jarUsed && hostless.size === 0) return ''
+    const cache = this.#jarShared ? undefined : this.#headers
+    let key = ''
+    if (cache !== undefined) {
+      key = withoutQuery(url)
+      const hit = cache.get(key)
+      if (hit !== undefined && (hit.until === Infinity || Date.now() < hit.until)) return hit.header
+    }
     let target: URL | undefined
     let cookies: Cookie[] = []
     try {
@@ -408,8 +429,17 @@ export class RequestsCookieJar implements Iterable<CookieInfo> {
       // A URL that does not parse gets no cookies; the request itself will fail on it.
       return ''
     }
-    if (cookies.length === 1) return (cookies[0] as Cookie).cookieString()
-    return cookies.map(c => c.cookieString()).join('; ')
+    const header = cookies.length === 1 ? (cookies[0] as Cookie).cookieString() : cookies.map(c => c.cookieString()).join('; ')
+    if (cache !== undefined) {
+      let until = Infinity
+      for (const c of cookies) {
+        const at = c.expiryTime()
+        if (at !== undefined && at < until) until = at
+      }
+      if (cache.size >= HEADER_CACHE_SIZE) cache.clear()
+      cache.set(key, { header, until })
+    }
+    return header
   }
 
   #receive(url: string, setCookie: readonly string[]): void {
@@ -421,6 +451,7 @@ export class RequestsCookieJar implements Iterable<CookieInfo> {
       return
     }
     const now = Date.now()
+    this.#headers.clear()
     for (const line of setCookie) {
       const cookie = Cookie.parse(line, { loose: false })
       if (cookie === undefined) continue
@@ -435,6 +466,14 @@ export class RequestsCookieJar implements Iterable<CookieInfo> {
       }
     }
   }
+}
+
+/** The part of a URL a Cookie header depends on: scheme, host, port and path. */
+function withoutQuery(url: string): string {
+  const q = url.indexOf('?')
+  const h = url.indexOf('#')
+  const end = q < 0 ? h : h < 0 ? q : Math.min(q, h)
+  return end < 0 ? url : url.slice(0, end)
 }
 
 function safeDecodeURI(path: string): string {

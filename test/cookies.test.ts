@@ -353,3 +353,28 @@ t.test('storeResponseCookies never throws, even for a URL that does not parse', 
   t.doesNotThrow(() => storeResponseCookies(jar, 'http://example.com/', ['a=1; Domain=..', '=; ;', '__Host-x=1']))
   t.equal(cookieHeaderFor(jar, 'not a url'), '')
 })
+
+t.test('the Cookie header follows every change to the jar, for a URL already asked about', async t => {
+  const jar = new RequestsCookieJar()
+  jar.set('a', '1')
+  t.equal(cookieHeaderFor(jar, 'http://example.com/x?q=1'), 'a=1')
+  jar.set('a', '2')
+  t.equal(cookieHeaderFor(jar, 'http://example.com/x?q=2'), 'a=2')
+  storeResponseCookies(jar, 'http://example.com/', ['b=3'])
+  t.equal(cookieHeaderFor(jar, 'http://example.com/x'), 'a=2; b=3')
+  jar.delete('a')
+  t.equal(cookieHeaderFor(jar, 'http://example.com/x'), 'b=3')
+  jar.clear()
+  t.equal(cookieHeaderFor(jar, 'http://example.com/x'), '')
+})
+
+t.test('a cookie stops being sent when it expires, for a URL already asked about', async t => {
+  const jar = new RequestsCookieJar()
+  jar.set('short', '1', { maxAge: 40 })
+  jar.set('long', '2')
+  storeResponseCookies(jar, 'http://example.com/', ['s=3; Max-Age=1'])
+  t.equal(cookieHeaderFor(jar, 'http://example.com/'), 'short=1; long=2; s=3')
+  await new Promise(resolve => setTimeout(resolve, 1100))
+  t.equal(cookieHeaderFor(jar, 'http://example.com/'), 'long=2')
+  t.same(jar.keys(), ['long'])
+})
