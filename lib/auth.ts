@@ -7,36 +7,59 @@ import type { CaseInsensitiveDict } from './structures.js'
 
 /**
  * What an auth needs of a request. PreparedRequest provides it; it is declared structurally so
- * auth does not depend on the request module.
+ * auth does not depend on the request module. `Res` is the response type the request's hooks
+ * see: only an auth that resends (Digest) needs to know it.
  */
-export interface AuthRequest {
+export interface AuthRequest<Res = unknown> {
   method: string
   /** The full URL: it may hold a query and a fragment. */
   url: string
   headers: CaseInsensitiveDict<string>
-  registerHook(event: 'response', hook: AuthHook): void
-  copy(): AuthRequest
+  /** One hook or several, as Requests' register_hook. */
+  registerHook(event: 'response', hook: AuthHook<Res> | readonly AuthHook<Res>[]): void
+  copy(): AuthRequest<Res>
   /** Makes the body sendable again (throws UnrewindableBodyError for a consumed stream). */
   rewindBody(): void
 }
 
-/** What an auth's response hook needs of a response. Response provides it. */
-export interface AuthResponse {
+/** What an auth's response hook needs of a response (`Res`, the type itself). Response provides it. */
+export interface AuthResponse<Res> {
   statusCode: number
   headers: CaseInsensitiveDict<string>
-  request: AuthRequest
-  history: AuthResponse[]
-  /** The adapter that sent it: sending again reuses the same connection pool. */
-  connection: { send(request: AuthRequest, options: SendOptions): Promise<AuthResponse> }
-  /** Reads the rest of the body (so the connection can be reused) and releases it. */
+  /** The request that produced it; null only for a response made by hand, which cannot be resent. */
+  request: AuthRequest<Res> | null
+  history: Res[]
+  /** The adapter that sent it (sending again reuses its pool); null for a response made by hand. */
+  connection: AuthConnection<Res> | null
+  /** Reads and discards the rest of the body, so the connection can be reused. */
+  drain(): Promise<void>
+  /** Releases the connection. */
   close(): Promise<void>
+}
+
+/** What sent a response: an HTTPAdapter, or anything mounted in its place. */
+export interface AuthConnection<Res> {
+  send(request: AuthRequest<Res>, options: SendOptions): Promise<Res>
 }
 
 /** The send options a hook is given; opaque here, passed through to `connection.send`. */
 export type SendOptions = object
 
+// Declared as methods because TypeScript compares a method's parameters both ways: that lets
+// PreparedRequest's registerHook (typed for the real Response) fit AuthRequest, and a function
+// written for PreparedRequest be an AuthFunction, without this module knowing either class.
+interface HookSignature<Res> {
+  hook(r: Res, options: SendOptions): Res | void | Promise<Res | void>
+}
+interface AuthFunctionSignature {
+  auth(r: AuthRequest): AuthRequest | void
+}
+
 /** A response hook: a returned response replaces the one passed in. */
-export type AuthHook = (r: AuthResponse, options: SendOptions) => AuthResponse | void | Promise<AuthResponse | void>
+export type AuthHook<Res> = HookSignature<Res>['hook']
+
+/** An auth given as a plain function: it may change `r` in place or return a new request. */
+export type AuthFunction = AuthFunctionSignature['auth']
 
 /** Base of every auth: implement `apply`, which may change `r` in place or return a new request. */
 export abstract class AuthBase {
@@ -44,7 +67,7 @@ export abstract class AuthBase {
 }
 
 /** Everything the `auth` option accepts: a `[user, pass]` pair (Basic), an AuthBase, or a function. */
-export type AuthInput = readonly [string, string] | AuthBase | ((r: AuthRequest) => AuthRequest | void)
+export type AuthInput = readonly [string, string] | AuthBase | AuthFunction
 
 // CR and LF would let a credential end the header line and smuggle a header of its own; NUL is
 // refused by every HTTP parser. Refused before anything is sent (API.md "Deliberate differences").

@@ -214,7 +214,7 @@ export class HTTPDigestAuth extends AuthBase {
     super()
   }
 
-  apply(r: AuthRequest): AuthRequest {
+  apply<Res extends AuthResponse<Res>>(r: AuthRequest<Res>): AuthRequest<Res> {
     // Once a challenge was answered, send credentials before being asked, as Requests does:
     // it spares a round trip per request. Only to the origin that asked for them, though:
     // Requests would send them to any host the instance is used with.
@@ -225,7 +225,7 @@ export class HTTPDigestAuth extends AuthBase {
     // The body's rewind point is the request's own business (rewindBody); all we keep here is
     // this chain's retry counts, captured by its hook and carried along by request copies.
     const chain: ChainState = { retries: 0, staleRetries: 0 }
-    r.registerHook('response', (res, options) => this.#handle401(res, options, chain))
+    r.registerHook('response', (res: Res, options: SendOptions) => this.#handle401(res, options, chain))
     return r
   }
 
@@ -302,7 +302,7 @@ export class HTTPDigestAuth extends AuthBase {
    * recursion, follows stale nonces. Any other status resets the chain's count, so a redirect
    * to a page that challenges again gets its own retry.
    */
-  async #handle401(first: AuthResponse, options: SendOptions, chain: ChainState): Promise<AuthResponse | void> {
+  async #handle401<Res extends AuthResponse<Res>>(first: Res, options: SendOptions, chain: ChainState): Promise<Res | void> {
     let res = first
     for (;;) {
       if (res.statusCode !== 401) {
@@ -316,16 +316,20 @@ export class HTTPDigestAuth extends AuthBase {
       if (chain.retries < MAX_RETRIES) chain.retries++
       else if (stale && chain.staleRetries < MAX_STALE_RETRIES) chain.staleRetries++
       else break
-      if (!this.acceptChallenge(wwwAuthenticate, res.request.url)) break
-      const header = this.buildDigestHeader(res.request.method, res.request.url)
+      const { request, connection } = res
+      if (request === null || connection === null) break
+      if (!this.acceptChallenge(wwwAuthenticate, request.url)) break
+      const header = this.buildDigestHeader(request.method, request.url)
       if (header === null) break
 
-      // Read the 401's body so its connection goes back to the pool for the retry to reuse.
+      // Read the 401's body so its connection goes back to the pool for the retry to reuse, as
+      // Requests' `r.content; r.close()`.
+      await res.drain()
       await res.close()
-      const prep = res.request.copy()
+      const prep = request.copy()
       prep.rewindBody()
       prep.headers.set('Authorization', header)
-      const next = await res.connection.send(prep, options)
+      const next = await connection.send(prep, options)
       // The 401s stay visible in history, oldest first, before whatever the retry brought.
       next.history.unshift(...res.history, res)
       res = next

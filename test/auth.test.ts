@@ -10,9 +10,9 @@ class FakeRequest implements AuthRequest {
   method = 'GET'
   url = 'http://example.org/'
   headers = new CaseInsensitiveDict<string>()
-  hooks: AuthHook[] = []
-  registerHook(_event: 'response', hook: AuthHook): void {
-    this.hooks.push(hook)
+  hooks: Array<AuthHook<unknown>> = []
+  registerHook(_event: 'response', hook: AuthHook<unknown> | ReadonlyArray<AuthHook<unknown>>): void {
+    this.hooks.push(...(typeof hook === 'function' ? [hook] : hook))
   }
   copy(): FakeRequest {
     const r = new FakeRequest()

@@ -183,16 +183,16 @@ t.test('a username with CR or LF is refused; a non-ASCII one goes as username*',
 
 let nextRequestId = 0
 
-class FakeRequest implements AuthRequest {
+class FakeRequest implements AuthRequest<FakeResponse> {
   id = nextRequestId++
   method = 'GET'
   url = 'http://127.0.0.1:9/digest?x=1#frag'
   headers = new CaseInsensitiveDict<string>()
-  hooks: AuthHook[] = []
+  hooks: Array<AuthHook<FakeResponse>> = []
   rewinds = 0
   unrewindable = false
-  registerHook(_event: 'response', hook: AuthHook): void {
-    this.hooks.push(hook)
+  registerHook(_event: 'response', hook: AuthHook<FakeResponse> | ReadonlyArray<AuthHook<FakeResponse>>): void {
+    this.hooks.push(...(typeof hook === 'function' ? [hook] : hook))
   }
   copy(): FakeRequest {
     const r = new FakeRequest()
@@ -209,8 +209,9 @@ class FakeRequest implements AuthRequest {
   }
 }
 
-class FakeResponse implements AuthResponse {
-  history: AuthResponse[] = []
+class FakeResponse implements AuthResponse<FakeResponse> {
+  history: FakeResponse[] = []
+  drained = false
   closed = false
   headers: CaseInsensitiveDict<string>
   constructor(
@@ -220,6 +221,9 @@ class FakeResponse implements AuthResponse {
     readonly connection: FakeConnection,
   ) {
     this.headers = new CaseInsensitiveDict(headers)
+  }
+  async drain(): Promise<void> {
+    this.drained = true
   }
   async close(): Promise<void> {
     this.closed = true
@@ -291,24 +295,24 @@ class FakeConnection {
     return new FakeResponse(this.script.successStatus ?? 200, {}, req, this)
   }
 
-  async send(request: AuthRequest, options: SendOptions): Promise<AuthResponse> {
+  async send(request: AuthRequest<FakeResponse>, options: SendOptions): Promise<FakeResponse> {
     if (!(request instanceof FakeRequest)) throw new TypeError('FakeConnection sends FakeRequests')
     this.sent.push(request)
     this.options.push(options)
-    let res: AuthResponse = this.#answer(request)
+    let res = this.#answer(request)
     if (this.script.dispatchHooks === true) res = await dispatch(request, res, options)
     return res
   }
 }
 
 /** What Session.send does with a response: each hook may replace it. */
-async function dispatch(request: FakeRequest, res: AuthResponse, options: SendOptions): Promise<AuthResponse> {
+async function dispatch(request: FakeRequest, res: FakeResponse, options: SendOptions): Promise<FakeResponse> {
   for (const hook of request.hooks) res = (await hook(res, options)) ?? res
   return res
 }
 
 /** Prepares a request with `auth`, sends it and runs its hooks, as a session would. */
-async function sendWith(auth: HTTPDigestAuth, connection: FakeConnection, prepare?: (r: FakeRequest) => void): Promise<AuthResponse> {
+async function sendWith(auth: HTTPDigestAuth, connection: FakeConnection, prepare?: (r: FakeRequest) => void): Promise<FakeResponse> {
   const req = new FakeRequest()
   prepare?.(req)
   auth.apply(req)
@@ -329,7 +333,8 @@ t.test('a 401 Digest challenge is answered once and the 401 kept in history', as
   t.equal(retry?.rewinds, 1, 'the body is rewound for the retry')
   t.equal(res.history.length, 1)
   t.equal(res.history[0]?.statusCode, 401)
-  t.equal((res.history[0] as FakeResponse).closed, true, 'the 401 was read and released before the retry')
+  t.equal(res.history[0]?.drained, true, 'the 401 was read to its end before the retry')
+  t.equal(res.history[0]?.closed, true, 'and released')
   t.same(connection.options, [{ timeout: 1000 }, { timeout: 1000 }], 'send options are passed through')
 })
 
