@@ -143,7 +143,11 @@ export function encodeParams(params: ParamsInput): string {
     out += formQuote(key) + '=' + formQuote(String(value))
   }
   if (Array.isArray(params)) {
-    for (const [key, value] of params as readonly (readonly [string, ParamValue])[]) add(key, value)
+    // Requests repeats a key for a list value in pairs too (to_key_val_list, then the same loop).
+    for (const [key, value] of params as readonly (readonly [string, ParamValue | readonly ParamValue[]])[]) {
+      if (Array.isArray(value)) for (const item of value as readonly ParamValue[]) add(key, item)
+      else add(key, value as ParamValue)
+    }
     return out
   }
   for (const key of Object.keys(params)) {
@@ -192,7 +196,9 @@ interface Authority {
 
 /** Splits `userinfo@host:port` as urllib3's _HOST_PORT_RE does; null when it does not match. */
 function splitAuthority(authority: string): Authority | null {
-  const at = authority.lastIndexOf('@')
+  // A loop, not lastIndexOf: V8's lastIndexOf is a runtime call that costs more than this scan.
+  let at = authority.length - 1
+  while (at >= 0 && authority.charCodeAt(at) !== 0x40 /* @ */) at--
   const userinfo = at < 0 ? null : authority.slice(0, at)
   const hostPort = at < 0 ? authority : authority.slice(at + 1)
   let host: string
@@ -249,19 +255,21 @@ function normalizeHost(host: string, url: string): string {
     return `[${address.toLowerCase()}%25${quote(zone, UNRESERVED_SET, Percent.Encode)}]`
   }
   let ascii = true
+  let upper = false
   for (let i = 0; i < host.length; i++) {
     const c = host.charCodeAt(i)
     if (c >= 128) {
       ascii = false
       break
     }
+    if (c >= 0x41 && c <= 0x5a) upper = true
     if (HOST_SET[c] === 0) {
       throw new InvalidURL(`Invalid URL ${repr(url)}: invalid character ${JSON.stringify(host[i])} in host`, { url, code: 'URL_INVALID_HOST' })
     }
   }
   if (ascii) {
     if (host.charCodeAt(0) === 0x2a /* * */ || host.charCodeAt(0) === 0x2e /* . */) throw invalidLabel(url)
-    return host.toLowerCase()
+    return upper ? host.toLowerCase() : host
   }
   const encoded = domainToASCII(host)
   if (encoded === '') throw invalidLabel(url)
@@ -347,20 +355,24 @@ export function prepareUrl(url: string, params?: ParamsInput | null): string {
   let userinfo = authority.userinfo
   let host = authority.host
   const port = authority.port === null || authority.port === '' ? null : parsePort(authority.port, s)
-  // urlunparse leaves out an empty query, an empty fragment and an empty port (`http://x:/?#`).
-  if ((pathEnd < beforeHash && query === '') || (hash >= 0 && fragment === '') || authority.port !== (port === null ? null : String(port))) changed = true
-  if (userinfo === '') changed = true
+  // urlunparse leaves out an empty query, an empty fragment and an empty port (`http://x:/?#`);
+  // int() drops a port's leading zeros.
+  if ((pathEnd < beforeHash && query === '') || (hash >= 0 && fragment === '') || userinfo === ''
+    || (authority.port !== null && (port === null || authority.port.charCodeAt(0) === 0x30))) changed = true
 
   if (normalize) {
-    const written = { host, userinfo, path, query, fragment }
-    host = normalizeHost(host, s)
-    if (userinfo !== null) userinfo = quote(userinfo, USERINFO_SET, Percent.KeepUpper)
-    if (path.includes('/.')) path = removeDotSegments(path)
-    path = quote(path, PATH_SET, Percent.KeepUpper)
-    query = quote(query, QUERY_SET, Percent.KeepUpper)
-    fragment = quote(fragment, QUERY_SET, Percent.KeepUpper)
-    if (host !== written.host || userinfo !== written.userinfo || path !== written.path
-      || query !== written.query || fragment !== written.fragment) changed = true
+    // quote() and normalizeHost() return their argument itself when it needs no change.
+    const h = normalizeHost(host, s)
+    const u = userinfo === null ? null : quote(userinfo, USERINFO_SET, Percent.KeepUpper)
+    const p = quote(path.includes('/.') ? removeDotSegments(path) : path, PATH_SET, Percent.KeepUpper)
+    const q = quote(query, QUERY_SET, Percent.KeepUpper)
+    const f = quote(fragment, QUERY_SET, Percent.KeepUpper)
+    if (h !== host || u !== userinfo || p !== path || q !== query || f !== fragment) changed = true
+    host = h
+    userinfo = u
+    path = p
+    query = q
+    fragment = f
   }
   if (path === '') {
     path = '/'
@@ -440,7 +452,7 @@ export function wireTarget(preparedUrl: string): WireTarget {
     if (zone >= 0) hostname = hostname.slice(0, zone) + '%' + hostname.slice(zone + 3)
   }
   const hash = preparedUrl.indexOf('#', end)
-  let target = hash < 0 ? (end === pos ? '' : preparedUrl.slice(end)) : preparedUrl.slice(end, hash)
+  let target = hash < 0 ? preparedUrl.slice(end) : preparedUrl.slice(end, hash)
   if (target.charCodeAt(0) !== 0x2f) target = '/' + target
   const host = port === defaultPort ? authority.host : `${authority.host}:${port}`
   return { scheme, hostname, port, target, host }

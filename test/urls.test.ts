@@ -324,3 +324,8 @@ t.test('stripUserinfoAndFragment removes credentials and fragment only', async t
   t.equal(stripUserinfoAndFragment('http://h/x?a=b@c'), 'http://h/x?a=b@c')
   t.equal(stripUserinfoAndFragment('mailto:a@b#x'), 'mailto:a@b')
 })
+
+t.test('a list value in params given as pairs repeats its key, as Requests does', async t => {
+  const pairs = [['a', ['1', '2']]] as unknown as readonly (readonly [string, string])[]
+  t.equal(encodeParams(pairs), 'a=1&a=2')
+})
