@@ -27,6 +27,13 @@ export function isTokenChar(c: number): boolean {
   return c < 256 && TOKEN[c] === 1
 }
 
+/** A non-empty string of tchars (RFC 9110 §5.6.2): a method, a field name, a coding name. */
+export function isToken(s: string): boolean {
+  if (s.length === 0) return false
+  for (let i = 0; i < s.length; i++) if (!isTokenChar(s.charCodeAt(i))) return false
+  return true
+}
+
 export const CR = 0x0d
 export const LF = 0x0a
 export const SP = 0x20

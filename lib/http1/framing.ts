@@ -3,7 +3,7 @@
 // comes from here: nothing else looks at Content-Length or Transfer-Encoding.
 
 import type { ParseErrorCode } from './errors.js'
-import { isTokenChar } from './chars.js'
+import { isToken } from './chars.js'
 
 /** Where a response body ends. */
 export type Framing =
@@ -137,12 +137,6 @@ function parseTransferCodings(values: readonly string[]): string[] | null {
     }
   }
   return codings.length === 0 ? null : codings
-}
-
-function isToken(s: string): boolean {
-  if (s.length === 0) return false
-  for (let i = 0; i < s.length; i++) if (!isTokenChar(s.charCodeAt(i))) return false
-  return true
 }
 
 function isOws(c: number): boolean {

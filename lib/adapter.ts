@@ -1,0 +1,257 @@
+// HTTPAdapter: the one seam between the Requests API and the transport (DESIGN.md). It turns a
+// PreparedRequest into a pool request, the pool's head into a Response, attaches the request to
+// every error the transport raises, and applies the mounted Retry policy. A session mounts it
+// for http:// and https://; anything else with send() and close() can be mounted instead.
+
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { LookupFunction } from 'node:net'
+import { fromWireError, InvalidHeader, isWireError, ProxyError, RequestException, RetryError, SSLError } from './errors.js'
+import type { CertInput, SendOptions, VerifyInput } from './options.js'
+import { PoolManager, type OriginStats, type PoolResponse, type TlsOptions } from './pool/index.js'
+import type { PreparedRequest } from './request.js'
+import { Response, type Connection } from './response.js'
+import { Retry, type FailureKind } from './retry.js'
+import { CaseInsensitiveDict } from './structures.js'
+import { wireTarget } from './urls.js'
+
+export interface HTTPAdapterOptions {
+  /** Origins whose pools are kept (default 10). */
+  poolConnections?: number
+  /** Connections kept per origin (default 10). */
+  poolMaxSize?: number
+  /** At poolMaxSize: wait for a connection (true) or open extra ones closed after use (false, default). */
+  poolBlock?: boolean
+  /** Milliseconds a request may wait for a connection when blocking. */
+  poolTimeout?: number
+  /** Milliseconds an idle connection is kept (default 4000), never longer than the server's Keep-Alive hint. */
+  keepAliveTimeout?: number
+  /** Requests in flight per connection (default 1: no pipelining). */
+  pipelining?: number
+  /** A number of connect retries, or a Retry policy (default 0). */
+  maxRetries?: number | Retry
+  /** Replaces dns.lookup (tests map names to loopback with it). */
+  lookup?: LookupFunction
+}
+
+export class HTTPAdapter implements Connection {
+  readonly maxRetries: Retry
+  readonly #pool: PoolManager
+
+  constructor(options: HTTPAdapterOptions = {}) {
+    this.maxRetries = Retry.from(options.maxRetries)
+    this.#pool = new PoolManager({
+      maxSize: options.poolMaxSize,
+      block: options.poolBlock,
+      poolTimeout: options.poolTimeout,
+      keepAliveTimeout: options.keepAliveTimeout,
+      maxOrigins: options.poolConnections,
+      lookup: options.lookup,
+      ...(options.pipelining === undefined ? {} : { pipelining: options.pipelining }),
+    })
+  }
+
+  async send(request: PreparedRequest, options: SendOptions): Promise<Response> {
+    let retry = this.maxRetries
+    for (;;) {
+      let response: Response
+      try {
+        response = this.#buildResponse(request, await this.#exchange(request, options))
+      } catch (err) {
+        const error = attachRequest(err, request)
+        const kind = failureKind(error)
+        if (kind === null || !retry.shouldRetryFailure(request.method, kind) || !canResend(request)) throw error
+        retry = nextAttempt(retry, { method: request.method, url: request.url, error: error as Error, status: null }, kind)
+        await sleep(retry.backoff(), options.signal)
+        continue
+      }
+      const retryAfter = response.headers.get('Retry-After')
+      if (!retry.shouldRetryStatus(request.method, response.statusCode, retryAfter !== undefined) || !canResend(request)) {
+        return response
+      }
+      try {
+        retry = retry.increment({ method: request.method, url: request.url, error: null, status: response.statusCode }, 'status')
+      } catch (err) {
+        if (!retry.raiseOnStatus) return response
+        await response.drain()
+        const error = err as RetryError
+        error.request = request
+        error.response = response
+        throw error
+      }
+      await response.drain()
+      const wait = retry.respectRetryAfterHeader ? Retry.parseRetryAfter(retryAfter) : null
+      await sleep(wait ?? retry.backoff(), options.signal)
+    }
+  }
+
+  /** Open, idle, busy and queued connections per origin. */
+  stats(): OriginStats[] {
+    return this.#pool.stats()
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close()
+  }
+
+  #exchange(request: PreparedRequest, options: SendOptions): Promise<PoolResponse> {
+    const target = wireTarget(request.url)
+    if (Object.keys(options.proxies).length > 0 && proxyFor(options.proxies, target.scheme, target.hostname) !== undefined) {
+      // Proxies are their own piece of work (the TLS-and-proxies issue); sending around a proxy
+      // the caller asked for would be worse than refusing.
+      throw new ProxyError(`requests through proxies are not supported yet (${request.url})`, { request, code: 'PROXY_UNSUPPORTED' })
+    }
+    // The Host header, if set by hand, replaces the one made from the URL (Requests allows it).
+    let host: string = target.host
+    const fields: string[] = []
+    for (const [name, value] of request.headers) {
+      if (name.length === 4 && name.toLowerCase() === 'host') host = value
+      else fields.push(name, value)
+    }
+    return this.#pool.request({
+      origin: { scheme: target.scheme, hostname: target.hostname, port: target.port },
+      method: request.method,
+      target: target.target,
+      host,
+      headers: fields,
+      body: request.takeBody(),
+      timeout: options.timeout,
+      signal: options.signal ?? undefined,
+      tls: target.scheme === 'https' ? tlsOptions(options.verify, options.cert, request) : undefined,
+    })
+  }
+
+  #buildResponse(request: PreparedRequest, res: PoolResponse): Response {
+    const framing = res.framing
+    return new Response({
+      statusCode: res.status,
+      reason: res.reason,
+      headers: CaseInsensitiveDict.fromRawPairs(res.headers),
+      url: request.url,
+      request,
+      elapsed: res.elapsed,
+      connection: this,
+      body: res.body,
+      transferCodings: framing.kind === 'chunked' || framing.kind === 'close' ? framing.codings : [],
+    })
+  }
+}
+
+/** Every error leaving the transport names the request; wire errors become the API's classes. */
+function attachRequest(err: unknown, request: PreparedRequest): unknown {
+  if (isWireError(err)) return fromWireError(err, { request, url: request.url })
+  if (err instanceof RequestException && err.request === null) {
+    // The transport knew only the origin; the caller wants the URL they asked for.
+    err.request = request
+    err.url = request.url
+  }
+  return err
+}
+
+/** Which retry counter a failure spends, or null when it is not a transport failure at all. */
+function failureKind(err: unknown): FailureKind | null {
+  if (!(err instanceof RequestException) || err instanceof SSLError || err instanceof InvalidHeader) return null
+  const phase = (err as { phase?: unknown }).phase
+  if (phase === 'connect') return 'connect'
+  if (phase === 'write' || phase === 'head' || phase === 'body') return 'read'
+  return null
+}
+
+/** Counts one more attempt; when the policy is spent, the last failure itself is thrown (as Requests' ConnectionError wrapping MaxRetryError). */
+function nextAttempt(retry: Retry, attempt: { method: string; url: string; error: Error; status: null }, kind: FailureKind): Retry {
+  try {
+    return retry.increment(attempt, kind)
+  } catch (err) {
+    if (err instanceof RetryError) throw attempt.error
+    throw err
+  }
+}
+
+/** A request can go again unless its body was a stream that has been read. */
+function canResend(request: PreparedRequest): boolean {
+  try {
+    request.rewindBody()
+    return true
+  } catch {
+    return false
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | null): Promise<void> {
+  if (ms <= 0) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(signal.reason)
+      return
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/** The proxy URL for a request, by Requests' key order: scheme://host, scheme, all://host, all. */
+export function proxyFor(proxies: Readonly<Record<string, string>>, scheme: string, hostname: string): string | undefined {
+  return proxies[`${scheme}://${hostname}`] ?? proxies[scheme] ?? proxies[`all://${hostname}`] ?? proxies.all
+}
+
+// ---------------------------------------------------------------------------------------------
+// verify / cert → the pool's TlsOptions. Files are read once per path and kept: a CA bundle is
+// hundreds of KiB, and the pool keys (and caches secure contexts) by their content.
+
+const fileCache = new Map<string, Buffer>()
+
+function readPem(path: string, what: string, request: PreparedRequest): Buffer {
+  const cached = fileCache.get(path)
+  if (cached !== undefined) return cached
+  let data: Buffer
+  try {
+    data = statSync(path).isDirectory() ? readCaDirectory(path) : readFileSync(path)
+  } catch (err) {
+    throw new SSLError(`could not read the ${what} at ${path}: ${(err as Error).message}`, { request, cause: err, phase: 'connect', code: 'TLS_FILE_UNREADABLE' })
+  }
+  fileCache.set(path, data)
+  return data
+}
+
+/** Every certificate file of a CA directory (OpenSSL's c_rehash layout or plain .pem/.crt files). */
+function readCaDirectory(dir: string): Buffer {
+  const parts: Buffer[] = []
+  for (const name of readdirSync(dir).sort()) {
+    const full = join(dir, name)
+    if (!statSync(full).isFile()) continue
+    const text = readFileSync(full)
+    if (text.includes('-----BEGIN CERTIFICATE-----')) parts.push(text, Buffer.from('\n'))
+  }
+  return Buffer.concat(parts)
+}
+
+function tlsOptions(verify: VerifyInput, cert: CertInput | null, request: PreparedRequest): TlsOptions {
+  const options: { verify: boolean; ca?: Buffer; cert?: string | Buffer; key?: string | Buffer; passphrase?: string } = {
+    verify: verify !== false,
+  }
+  if (typeof verify === 'string') options.ca = readPem(verify, 'CA bundle', request)
+  if (cert !== null) {
+    if (typeof cert === 'string') {
+      const pem = readPem(cert, 'client certificate', request)
+      options.cert = pem
+      options.key = pem
+    } else if (Array.isArray(cert)) {
+      const [certPath, keyPath] = cert as readonly [string, string]
+      options.cert = readPem(certPath, 'client certificate', request)
+      options.key = readPem(keyPath, 'client key', request)
+    } else {
+      const pieces = cert as { cert: string | Buffer; key: string | Buffer; passphrase?: string }
+      options.cert = typeof pieces.cert === 'string' ? readPem(pieces.cert, 'client certificate', request) : pieces.cert
+      options.key = typeof pieces.key === 'string' ? readPem(pieces.key, 'client key', request) : pieces.key
+      if (pieces.passphrase !== undefined) options.passphrase = pieces.passphrase
+    }
+  }
+  return options
+}

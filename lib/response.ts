@@ -1,0 +1,331 @@
+// Response (Requests' models.Response): the status line, the headers as a CaseInsensitiveDict
+// built lazily from the parser's field list, and the body — buffered by send() unless
+// `stream: true`, in which case it is read once through iterContent, iterLines, raw or load().
+
+import { Readable } from 'node:stream'
+import { inspect } from 'node:util'
+import { decodedChunks, decodingPlan, EMPTY_BODY, fixedSize, readAll, slices, type BodySource } from './content.js'
+import { RequestsCookieJar, storeResponseCookies } from './cookies.js'
+import { apparentEncoding, decodeText, encodingFromContentType, incrementalDecoder, parseJson } from './encodings.js'
+import { fromWireError, HTTPError, isWireError, JSONDecodeError, RequestException, StreamConsumedError, StreamNotLoadedError } from './errors.js'
+import type { DecodingPlan } from './http1/decoding.js'
+import { splitLines } from './lines.js'
+import { parseLinks, type Link } from './links.js'
+import type { SendOptions } from './options.js'
+import type { PreparedRequest } from './request.js'
+import { reasonPhrase } from './status-codes.js'
+import { CaseInsensitiveDict } from './structures.js'
+
+/** What can send a PreparedRequest: an HTTPAdapter, or anything mounted in its place. */
+export interface Connection {
+  send(request: PreparedRequest, options: SendOptions): Promise<Response>
+  close(): Promise<void> | void
+}
+
+export interface ResponseInit {
+  statusCode: number
+  reason?: string
+  headers?: CaseInsensitiveDict<string>
+  url?: string
+  request?: PreparedRequest | null
+  /** Milliseconds from sending the request to parsing the response head. */
+  elapsed?: number
+  connection?: Connection | null
+  /** The de-framed, still content-coded body; none for HEAD, 204, 304 or a hand-made response. */
+  body?: BodySource
+  /** Transfer codings the framing left to undo (RFC 9112 §6.1), beside Content-Encoding. */
+  transferCodings?: readonly string[]
+}
+
+/** Status codes whose Location makes a redirect (Requests' REDIRECT_STATI). */
+export const REDIRECT_STATI: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
+
+/** Where the body is: still on the wire, loaded into `content`, or streamed away. */
+type BodyState = 'unread' | 'loaded' | 'consumed'
+
+export class Response {
+  statusCode: number
+  reason: string
+  url: string
+  headers: CaseInsensitiveDict<string>
+  /** Redirect responses that led here, oldest first. */
+  history: Response[] = []
+  request: PreparedRequest | null
+  elapsed: number
+  connection: Connection | null
+  /** With allowRedirects off, the request the redirect would have sent next. */
+  next: PreparedRequest | null = null
+
+  #source: BodySource
+  #transferCodings: readonly string[]
+  #state: BodyState = 'unread'
+  #content: Buffer | null = null
+  /** Set only by assignment; until then `encoding` is derived from Content-Type. */
+  #encoding: string | null | undefined = undefined
+  #cookies: RequestsCookieJar | undefined
+
+  constructor(init: ResponseInit) {
+    this.statusCode = init.statusCode
+    this.reason = init.reason ?? reasonPhrase(init.statusCode) ?? ''
+    this.headers = init.headers ?? new CaseInsensitiveDict<string>()
+    this.url = init.url ?? init.request?.url ?? ''
+    this.request = init.request ?? null
+    this.elapsed = init.elapsed ?? 0
+    this.connection = init.connection ?? null
+    this.#source = init.body ?? EMPTY_BODY
+    this.#transferCodings = init.transferCodings ?? []
+  }
+
+  /** A response built from bytes already in hand (tests, mock adapters, caches). */
+  static fromContent(init: Omit<ResponseInit, 'body'> & { content: Buffer | string }): Response {
+    const r = new Response(init)
+    r.#content = typeof init.content === 'string' ? Buffer.from(init.content) : init.content
+    r.#state = 'loaded'
+    return r
+  }
+
+  get ok(): boolean {
+    return this.statusCode < 400
+  }
+
+  get isRedirect(): boolean {
+    return REDIRECT_STATI.has(this.statusCode) && this.headers.has('Location')
+  }
+
+  get isPermanentRedirect(): boolean {
+    return (this.statusCode === 301 || this.statusCode === 308) && this.headers.has('Location')
+  }
+
+  /** True once the body has been read to its end (or there never was one on the wire). */
+  get isLoaded(): boolean {
+    return this.#state === 'loaded'
+  }
+
+  /** The body, decompressed. With `stream: true`, only after `await r.load()`. */
+  get content(): Buffer {
+    if (this.#state === 'loaded') return this.#content as Buffer
+    if (this.#state === 'consumed') throw this.#consumedError()
+    throw new StreamNotLoadedError(
+      `the body of a stream: true response is not loaded: call \`await r.load()\` before reading content, text or json() (${this.url})`,
+      this.#errorContext(),
+    )
+  }
+
+  get text(): string {
+    const content = this.content
+    if (content.length === 0) return ''
+    return decodeText(content, this.encoding ?? this.apparentEncoding)
+  }
+
+  /** The charset `text` decodes with: Content-Type's, or assigned; null when neither says. */
+  get encoding(): string | null {
+    if (this.#encoding !== undefined) return this.#encoding
+    return encodingFromContentType(this.headers.get('Content-Type'))
+  }
+
+  set encoding(value: string | null) {
+    this.#encoding = value
+  }
+
+  /** The charset chardet guesses from the body (computed on each call: it reads the content). */
+  get apparentEncoding(): string | null {
+    return apparentEncoding(this.content)
+  }
+
+  json<T = unknown>(): T {
+    const content = this.content
+    try {
+      return parseJson(content, this.#encoding === undefined ? this.#headerEncodingForJson() : this.#encoding) as T
+    } catch (err) {
+      throw new JSONDecodeError(`response body is not valid JSON: ${(err as Error).message} (${this.url})`, { ...this.#errorContext(), cause: err })
+    }
+  }
+
+  /** The Link header, keyed by rel (RFC 8288): `r.links.next?.url`. */
+  get links(): Record<string, Link> {
+    return parseLinks(this.headers.get('Link'))
+  }
+
+  /** Cookies this response set, in a jar of their own. */
+  get cookies(): RequestsCookieJar {
+    if (this.#cookies === undefined) {
+      this.#cookies = new RequestsCookieJar()
+      const setCookie = this.headers.getAll('Set-Cookie')
+      if (setCookie.length > 0) storeResponseCookies(this.#cookies, this.url, setCookie)
+    }
+    return this.#cookies
+  }
+
+  /** Throws HTTPError for 4xx and 5xx, with Requests' message. */
+  raiseForStatus(): void {
+    let kind: string | null = null
+    if (this.statusCode >= 400 && this.statusCode < 500) kind = 'Client Error'
+    else if (this.statusCode >= 500 && this.statusCode < 600) kind = 'Server Error'
+    if (kind === null) return
+    throw new HTTPError(`${this.statusCode} ${kind}: ${this.reason} for url: ${this.url}`, {
+      ...this.#errorContext(),
+      code: `HTTP_${this.statusCode}`,
+    })
+  }
+
+  /** Reads the rest of a streamed body; resolves to this response. */
+  async load(): Promise<this> {
+    if (this.#state === 'loaded') return this
+    if (this.#state === 'consumed') throw this.#consumedError()
+    this.#state = 'consumed'
+    try {
+      this.#content = await readAll(this.#source, this.#plan())
+    } catch (err) {
+      this.#source.destroy()
+      throw this.#translate(err)
+    }
+    this.#state = 'loaded'
+    return this
+  }
+
+  /**
+   * The body in decompressed pieces: of exactly `chunkSize` bytes (the last may be shorter), or
+   * as they arrive with `null`. Requests defaults to 1 byte; a byte per iteration is never what
+   * anyone wants, so null is our default. With decodeUnicode, strings decoded with `encoding`.
+   */
+  iterContent(chunkSize?: number | null, decodeUnicode?: false): AsyncGenerator<Buffer>
+  iterContent(chunkSize: number | null | undefined, decodeUnicode: true): AsyncGenerator<string>
+  iterContent(chunkSize?: number | null, decodeUnicode?: boolean): AsyncGenerator<Buffer | string>
+  iterContent(chunkSize: number | null = null, decodeUnicode = false): AsyncGenerator<Buffer | string> {
+    if (chunkSize !== null && (!Number.isInteger(chunkSize) || chunkSize < 1)) {
+      throw new TypeError(`chunkSize must be a positive integer or null: got ${String(chunkSize)}`)
+    }
+    const bytes = this.#byteChunks(chunkSize)
+    return decodeUnicode ? this.#decodeStrings(bytes) : bytes
+  }
+
+  /** The body line by line, without line endings (`\r\n`, `\n` or `\r`, or `delimiter`). */
+  iterLines(options?: { chunkSize?: number | null; decodeUnicode?: false; delimiter?: Buffer | null }): AsyncGenerator<Buffer>
+  iterLines(options: { chunkSize?: number | null; decodeUnicode: true; delimiter?: string | null }): AsyncGenerator<string>
+  iterLines(options: { chunkSize?: number | null; decodeUnicode?: boolean; delimiter?: Buffer | string | null } = {}): AsyncGenerator<Buffer | string> {
+    const chunkSize = options.chunkSize ?? null
+    if (options.decodeUnicode === true) {
+      const delimiter = options.delimiter
+      return splitLines(this.iterContent(chunkSize, true), typeof delimiter === 'string' ? delimiter : null)
+    }
+    const delimiter = options.delimiter
+    return splitLines(this.iterContent(chunkSize, false), Buffer.isBuffer(delimiter) ? delimiter : typeof delimiter === 'string' ? Buffer.from(delimiter) : null)
+  }
+
+  /** The body bytes exactly as they arrived, not decompressed (`stream: true` only). */
+  get raw(): Readable {
+    if (this.#state !== 'unread') throw this.#consumedError()
+    this.#state = 'consumed'
+    const source = this.#source
+    const iterator = source[Symbol.asyncIterator]()
+    return new Readable({
+      async read() {
+        try {
+          const next = await iterator.next()
+          this.push(next.done === true ? null : next.value)
+        } catch (err) {
+          this.destroy(err as Error)
+        }
+      },
+      destroy(err, callback) {
+        if (!source.complete) source.destroy()
+        callback(err)
+      },
+    })
+  }
+
+  /**
+   * Releases the connection: back to the pool when the body was read to its end, closed
+   * otherwise (reading an unknown rest to save a socket could take forever).
+   */
+  async close(): Promise<void> {
+    if (!this.#source.complete) this.#source.destroy()
+    if (this.#state === 'unread') this.#state = 'consumed'
+  }
+
+  /** Reads and discards the rest of the body so the connection can be reused (redirects). */
+  async drain(): Promise<void> {
+    if (this.#state !== 'unread') return
+    this.#state = 'consumed'
+    try {
+      await this.#source.dump()
+    } catch {
+      // A redirect body that fails to arrive costs its connection, not the redirect.
+      this.#source.destroy()
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return this.iterContent(null)[Symbol.asyncIterator]()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  toString(): string {
+    return `<Response [${this.statusCode}]>`
+  }
+
+  [inspect.custom](): string {
+    return `Response { ${this.statusCode} ${this.reason}, url: ${this.url} }`
+  }
+
+  async *#byteChunks(chunkSize: number | null): AsyncGenerator<Buffer> {
+    if (this.#state === 'loaded') {
+      yield* slices(this.#content as Buffer, chunkSize)
+      return
+    }
+    if (this.#state === 'consumed') throw this.#consumedError()
+    this.#state = 'consumed'
+    try {
+      const decoded = decodedChunks(this.#source, this.#plan())
+      yield* chunkSize === null ? decoded : fixedSize(decoded, chunkSize)
+    } catch (err) {
+      throw this.#translate(err)
+    }
+  }
+
+  async *#decodeStrings(bytes: AsyncGenerator<Buffer>): AsyncGenerator<string> {
+    const decoder = incrementalDecoder(this.encoding ?? 'utf-8')
+    for await (const chunk of bytes) {
+      const text = decoder.write(chunk)
+      if (text !== '') yield text
+    }
+    const rest = decoder.end()
+    if (rest !== '') yield rest
+  }
+
+  #plan(): DecodingPlan {
+    try {
+      return decodingPlan(this.headers.getAll('Content-Encoding'), this.#transferCodings)
+    } catch (err) {
+      throw this.#translate(err)
+    }
+  }
+
+  /** Content-Type's charset for json(): only an explicit one; otherwise guess from the bytes. */
+  #headerEncodingForJson(): string | null {
+    const contentType = this.headers.get('Content-Type')
+    if (contentType === undefined || !/charset=/i.test(contentType)) return null
+    return encodingFromContentType(contentType)
+  }
+
+  #consumedError(): StreamConsumedError {
+    return new StreamConsumedError(`the response body was already read as a stream and cannot be read again (${this.url})`, this.#errorContext())
+  }
+
+  #errorContext(): { request: PreparedRequest | null; response: Response; url: string } {
+    return { request: this.request, response: this, url: this.url }
+  }
+
+  #translate(err: unknown): unknown {
+    if (isWireError(err)) return fromWireError(err, { ...this.#errorContext(), phase: 'body' })
+    if (err instanceof RequestException) {
+      err.request ??= this.request
+      err.response ??= this
+      err.url ??= this.url
+    }
+    return err
+  }
+}

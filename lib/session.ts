@@ -1,0 +1,322 @@
+// Session (Requests' sessions.py): defaults merged into every request, a cookie jar that
+// persists, mounted adapters, and the policy on top of the transport — redirects, hooks and
+// cookie storage. Mechanism (connections) stays below adapter.ts; policy lives here.
+
+import { HTTPAdapter } from './adapter.js'
+import type { AuthInput } from './auth.js'
+import { cookiejarFromDict, mergeCookies, RequestsCookieJar, storeResponseCookies } from './cookies.js'
+import { InvalidSchema, TooManyRedirects } from './errors.js'
+import { dispatchHooks, type HookLists } from './hooks.js'
+import { netrcAuth } from './netrc.js'
+import {
+  normalizeTimeout,
+  type CertInput,
+  type HeadersInput,
+  type ProxiesInput,
+  type RequestOptions,
+  type SendOptions,
+  type TimeoutInput,
+  type VerifyInput,
+} from './options.js'
+import { dropBody, keepsBody, rebuildMethod, redirectTarget, resolveLocation, stripCredentials } from './redirects.js'
+import { entriesOf, PreparedRequest, Request } from './request.js'
+import type { Connection, Response } from './response.js'
+import { CaseInsensitiveDict } from './structures.js'
+import type { ParamsInput } from './urls.js'
+import { VERSION } from './version.js'
+
+/** Requests' DEFAULT_REDIRECT_LIMIT. */
+export const DEFAULT_MAX_REDIRECTS = 30
+
+export function defaultHeaders(): CaseInsensitiveDict<string> {
+  return new CaseInsensitiveDict<string>([
+    ['User-Agent', `reqwire/${VERSION}`],
+    ['Accept-Encoding', 'gzip, deflate, br'],
+    ['Accept', '*/*'],
+    ['Connection', 'keep-alive'],
+  ])
+}
+
+/** What `Session.send` takes besides the prepared request; unset fields come from the session. */
+export interface SendInit {
+  stream?: boolean | null
+  timeout?: TimeoutInput | null
+  verify?: VerifyInput | null
+  cert?: CertInput | null
+  proxies?: ProxiesInput | null
+  allowRedirects?: boolean
+  signal?: AbortSignal | null
+}
+
+export interface SessionInit {
+  /** Mounted for both http:// and https:// instead of a new HTTPAdapter each (one-shot calls share one). */
+  adapter?: Connection
+}
+
+export class Session {
+  headers: CaseInsensitiveDict<string> = defaultHeaders()
+  auth: AuthInput | null = null
+  proxies: Record<string, string> = {}
+  hooks: HookLists = { response: [] }
+  params: ParamsInput = {}
+  stream = false
+  verify: VerifyInput = true
+  cert: CertInput | null = null
+  maxRedirects = DEFAULT_MAX_REDIRECTS
+  /** Read credentials from ~/.netrc and CA bundles from the environment. */
+  trustEnv = true
+  cookies: RequestsCookieJar = new RequestsCookieJar()
+  /** Prefix → adapter, longest prefix first (the first match wins). */
+  readonly adapters = new Map<string, Connection>()
+
+  constructor(init: SessionInit = {}) {
+    this.mount('https://', init.adapter ?? new HTTPAdapter())
+    this.mount('http://', init.adapter ?? new HTTPAdapter())
+  }
+
+  async request(method: string, url: string, options: RequestOptions = {}): Promise<Response> {
+    const req = new Request(method, url, {
+      headers: options.headers,
+      files: options.files,
+      data: options.data,
+      json: options.json,
+      params: options.params,
+      auth: options.auth,
+      cookies: options.cookies,
+      hooks: options.hooks,
+    })
+    const prepared = this.prepareRequest(req)
+    return this.send(prepared, {
+      timeout: options.timeout,
+      allowRedirects: options.allowRedirects ?? true,
+      stream: options.stream,
+      verify: options.verify,
+      cert: options.cert,
+      proxies: options.proxies,
+      signal: options.signal,
+    })
+  }
+
+  get(url: string, options: RequestOptions = {}): Promise<Response> {
+    return this.request('GET', url, options)
+  }
+
+  options(url: string, options: RequestOptions = {}): Promise<Response> {
+    return this.request('OPTIONS', url, options)
+  }
+
+  /** HEAD does not follow redirects unless asked (Requests' default). */
+  head(url: string, options: RequestOptions = {}): Promise<Response> {
+    return this.request('HEAD', url, { ...options, allowRedirects: options.allowRedirects ?? false })
+  }
+
+  post(url: string, options: RequestOptions = {}): Promise<Response> {
+    return this.request('POST', url, options)
+  }
+
+  put(url: string, options: RequestOptions = {}): Promise<Response> {
+    return this.request('PUT', url, options)
+  }
+
+  patch(url: string, options: RequestOptions = {}): Promise<Response> {
+    return this.request('PATCH', url, options)
+  }
+
+  delete(url: string, options: RequestOptions = {}): Promise<Response> {
+    return this.request('DELETE', url, options)
+  }
+
+  /** A Request with this session's defaults merged in, prepared (Requests' prepare_request). */
+  prepareRequest(request: Request): PreparedRequest {
+    // Cookies: the session's jar, plus the request's own, which are sent but never stored in it.
+    let jar = this.cookies
+    if (request.cookies !== null) {
+      const own = request.cookies instanceof RequestsCookieJar ? request.cookies : cookiejarFromDict(request.cookies)
+      jar = mergeCookies(mergeCookies(new RequestsCookieJar(), this.cookies), own)
+    }
+    let auth = request.auth ?? this.auth
+    if (auth === null && this.trustEnv) auth = netrcAuth(request.url)
+    const p = new PreparedRequest()
+    p.prepare({
+      method: request.method,
+      url: request.url,
+      files: request.files,
+      data: request.data,
+      json: request.json,
+      headers: mergeHeaders(request.headers, this.headers),
+      params: mergeParams(request.params, this.params),
+      auth,
+      cookies: jar,
+      // Deliberately unlike Requests, which drops the session's response hooks when the request
+      // brings its own: both run, the session's first.
+      hooks: { response: [...this.hooks.response, ...request.hooks.response] },
+    })
+    return p
+  }
+
+  /** Sends a PreparedRequest: adapter, hooks, cookies, redirects, and the body unless streaming. */
+  async send(request: PreparedRequest, init: SendInit = {}): Promise<Response> {
+    if (!(request instanceof PreparedRequest)) {
+      throw new TypeError('Session.send takes a PreparedRequest: call request.prepare() or session.prepareRequest(request) first')
+    }
+    const options = this.#sendOptions(request, init)
+    const adapter = this.getAdapter(request.url)
+    let r = await adapter.send(request, options.allowRedirects ? { ...options, stream: true } : options)
+    r = await dispatchHooks(request.hooks.response, r, options)
+    this.#storeCookies(r)
+    if (options.allowRedirects) {
+      const chain: Response[] = [r]
+      for await (const next of this.resolveRedirects(r, request, options)) chain.push(next)
+      if (chain.length > 1) {
+        r = chain.pop() as Response
+        r.history = chain
+      }
+    } else if (r.isRedirect) {
+      r.next = this.#nextRequest(r, request)
+    }
+    if (!options.stream) await r.load()
+    return r
+  }
+
+  /**
+   * Follows redirects from `response`, yielding each response that comes back (Requests'
+   * resolve_redirects). A loop, not recursion: each hop is one iteration.
+   */
+  async *resolveRedirects(response: Response, request: PreparedRequest, options: SendOptions): AsyncGenerator<Response> {
+    const hops: Response[] = []
+    let resp = response
+    let req = request
+    while (resp.isRedirect) {
+      hops.push(resp)
+      resp.history = hops.slice(0, -1)
+      // Drained, not decompressed: only the connection is wanted back.
+      await resp.drain()
+      if (hops.length > this.maxRedirects) {
+        throw new TooManyRedirects(`Exceeded ${this.maxRedirects} redirects.`, { request: req, response: resp, url: resp.url, code: 'TOO_MANY_REDIRECTS' })
+      }
+      const next = this.#nextRequest(resp, req)
+      resp = await this.getAdapter(next.url).send(next, { ...options, stream: true })
+      resp = await dispatchHooks(next.hooks.response, resp, options)
+      this.#storeCookies(resp)
+      req = next
+      yield resp
+    }
+  }
+
+  /** The request a redirect response asks for: the redirect rules in redirects.ts, in Requests' order. */
+  #nextRequest(resp: Response, req: PreparedRequest): PreparedRequest {
+    const location = redirectTarget(resp) as string
+    const next = req.copy()
+    next.prepareUrl(resolveLocation(location, resp.url))
+    this.getAdapter(next.url) // only schemes we can send to (InvalidSchema for file:, data: …)
+    next.method = rebuildMethod(next.method, resp.statusCode)
+    if (!keepsBody(resp.statusCode) || next.method !== req.method) dropBody(next)
+    stripCredentials(next, resp.url)
+    // Cookies are computed again for the new URL from the jar, with what this hop set added.
+    const jar = next.cookieJar ?? new RequestsCookieJar()
+    const setCookie = resp.headers.getAll('Set-Cookie')
+    if (setCookie.length > 0) storeResponseCookies(jar, resp.url, setCookie)
+    if (jar !== this.cookies) mergeCookies(jar, this.cookies)
+    next.prepareCookies(jar)
+    if (this.trustEnv) {
+      const auth = netrcAuth(next.url)
+      if (auth !== null) next.prepareAuth(auth)
+    }
+    // A body that goes along must be sendable again (a stream already read is not).
+    if (next.body !== null) next.rewindBody()
+    return next
+  }
+
+  /** The adapter mounted for the longest prefix of `url`. */
+  getAdapter(url: string): Connection {
+    const lower = url.toLowerCase()
+    for (const [prefix, adapter] of this.adapters) {
+      if (lower.startsWith(prefix.toLowerCase())) return adapter
+    }
+    throw new InvalidSchema(`No connection adapters were found for ${JSON.stringify(url)}`, { url, code: 'NO_ADAPTER' })
+  }
+
+  /** Mounts `adapter` for URLs starting with `prefix`; longer prefixes are tried first. */
+  mount(prefix: string, adapter: Connection): void {
+    const entries = [...this.adapters].filter(([p]) => p !== prefix)
+    entries.push([prefix, adapter])
+    entries.sort((a, b) => b[0].length - a[0].length)
+    this.adapters.clear()
+    for (const [p, a] of entries) this.adapters.set(p, a)
+  }
+
+  /** Closes every mounted adapter and the connections they hold. */
+  async close(): Promise<void> {
+    const unique = new Set(this.adapters.values())
+    await Promise.all([...unique].map((adapter) => adapter.close()))
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  #sendOptions(request: PreparedRequest, init: SendInit): SendOptions {
+    let verify = init.verify ?? this.verify
+    // Requests takes a CA bundle from the environment only when verification is left on.
+    if (verify === true && this.trustEnv) verify = caBundleFromEnv() ?? true
+    const proxies: Record<string, string> = { ...this.proxies }
+    if (init.proxies !== null && init.proxies !== undefined) {
+      for (const [key, value] of Object.entries(init.proxies)) {
+        if (value === null || value === undefined) delete proxies[key]
+        else proxies[key] = value
+      }
+    }
+    return {
+      stream: init.stream ?? this.stream,
+      timeout: normalizeTimeout(init.timeout),
+      verify,
+      cert: init.cert ?? this.cert,
+      proxies,
+      allowRedirects: init.allowRedirects ?? true,
+      signal: init.signal ?? null,
+    }
+  }
+
+  #storeCookies(r: Response): void {
+    const setCookie = r.headers.getAll('Set-Cookie')
+    if (setCookie.length > 0) storeResponseCookies(this.cookies, r.url, setCookie)
+  }
+}
+
+/** Requests' REQUESTS_CA_BUNDLE, then CURL_CA_BUNDLE, then (as OpenSSL does) SSL_CERT_FILE. */
+function caBundleFromEnv(): string | null {
+  const env = process.env
+  return env.REQUESTS_CA_BUNDLE || env.CURL_CA_BUNDLE || env.SSL_CERT_FILE || null
+}
+
+/** Request headers over session headers, ignoring case; a null value removes the session's header. */
+export function mergeHeaders(requestHeaders: HeadersInput | null, sessionHeaders: CaseInsensitiveDict<string>): CaseInsensitiveDict<string> {
+  const merged = sessionHeaders.copy()
+  if (requestHeaders === null) return merged
+  for (const [name, value] of entriesOf(requestHeaders)) {
+    if (value === null || value === undefined) merged.delete(name)
+    else merged.set(name, value)
+  }
+  return merged
+}
+
+/**
+ * Request params over session params (Requests' merge_setting): records are merged key by key,
+ * a null value removing the session's; any other form of request params replaces the session's.
+ */
+export function mergeParams(requestParams: ParamsInput | null, sessionParams: ParamsInput): ParamsInput | null {
+  const sessionIsRecord = isRecord(sessionParams)
+  if (sessionIsRecord && Object.keys(sessionParams).length === 0) return requestParams
+  if (requestParams === null) return sessionParams
+  if (!sessionIsRecord || !isRecord(requestParams)) return requestParams
+  const merged: Record<string, unknown> = { ...sessionParams }
+  for (const [key, value] of Object.entries(requestParams)) {
+    if (value === null || value === undefined) delete merged[key]
+    else merged[key] = value
+  }
+  return merged as ParamsInput
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof URLSearchParams)
+}
