@@ -49,6 +49,11 @@ export interface MessageEnd {
   readonly closeReason: CloseReason | null
   /** For a tunnel: the bytes that arrived after the head and belong to the new protocol. */
   readonly tunnel: Buffer | null
+  /**
+   * Bytes of the next pipelined response came in the same read as this message's end. A client
+   * may send a pipelined request again only if none of its response arrived (RFC 9112 §9.3.2).
+   */
+  readonly nextStarted: boolean
 }
 
 export interface ResponseHandler {
@@ -109,6 +114,14 @@ export class ResponseParser {
   /** Total bytes given to receive(). */
   get bytesReceived(): number {
     return this.received
+  }
+
+  /**
+   * The final head being read announced the end of the connection (Connection: close, HTTP/1.0,
+   * read-until-close, a tunnel): nothing more may be pipelined behind it (RFC 9112 §9.3.2).
+   */
+  get willClose(): boolean {
+    return this.closeReason !== null
   }
 
   /** Registers the next request written on this connection; responses come back in this order. */
@@ -245,12 +258,12 @@ export class ResponseParser {
       // The connection is done: whatever else arrived is the tunnel's or nobody's.
       this.state = 'closed'
       this.expected.length = 0
-      this.handler.onEnd({ trailers, closeReason: reason, tunnel })
+      this.handler.onEnd({ trailers, closeReason: reason, tunnel, nextStarted: false })
       return rest === null ? 0 : rest.length
     }
     if (this.expected.length > 0) this.startHead()
     else this.state = 'idle'
-    this.handler.onEnd({ trailers, closeReason: null, tunnel: null })
+    this.handler.onEnd({ trailers, closeReason: null, tunnel: null, nextStarted: left > 0 })
     return pos
   }
 

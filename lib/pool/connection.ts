@@ -4,15 +4,22 @@
 // deadlines) and, between exchanges, the idle deadline.
 //
 //   idle ──send()──▶ busy ──(request written and response ended, reusable)──▶ idle
-//                      └──(failure, close reason, abandoned body)──────────▶ closed
+//                    │ ▲└──(failure, close reason, abandoned body)──────────▶ closed
+//        pipeline()──┘ └──(response ended, more requests behind: the next one's turn)
+//
+// With pipelining on (pipelining.ts), the pool may write further requests while one is being
+// answered; they wait in `behind`, and the parser, told of each as it is written, frames their
+// responses in the same order (RFC 9112 §9.3.2).
 
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { ResponseParser, type MessageEnd, type ResponseHandler, type ResponseHead } from '../http1/index.js'
+import type { HttpVersion } from '../http1/index.js'
 import { ReadTimeout } from '../errors.js'
 import { writeStreamBody } from './body-writer.js'
 import type { Exchange } from './exchange.js'
 import { translateFailure } from './failures.js'
+import { Behind, mayPipeline } from './pipelining.js'
 import { IncomingBody, type BodySource } from './response-body.js'
 
 /** What a connection tells the pool it belongs to. */
@@ -21,6 +28,8 @@ export interface ConnectionOwner {
   released(connection: Connection): void
   /** The connection is closed and must be forgotten. */
   closed(connection: Connection): void
+  /** A pipelined response ended and the next one's turn came: there is room behind it again. */
+  roomBehind(connection: Connection): void
 }
 
 type ConnectionState = 'idle' | 'busy' | 'closed'
@@ -37,7 +46,12 @@ export class Connection implements ResponseHandler, BodySource {
   served = 0
   /** Opened beyond the pool's size (poolBlock false): closed instead of kept when released. */
   extra = false
+  /** The exchange whose response is being read (and, unless pipelined, the only one in flight). */
   private exchange: Exchange | null = null
+  /** Requests written after `exchange`, awaiting their turn; null until the first is pipelined. */
+  private behind: Behind | null = null
+  /** The HTTP version of the last response head: pipelining needs an HTTP/1.1 server. */
+  private lastVersion: HttpVersion | null = null
   private readonly parser: ResponseParser
   /** Set by the last message end: may the connection carry another request? */
   private reusable = false
@@ -96,9 +110,62 @@ export class Connection implements ResponseHandler, BodySource {
     }
   }
 
-  /** Stops the exchange now (an aborted signal): the socket is destroyed, nothing is reused. */
+  /** Requests written and not yet answered in full. */
+  get inFlight(): number {
+    return (this.exchange === null ? 0 : 1) + (this.behind === null ? 0 : this.behind.length)
+  }
+
+  /**
+   * May another request be written behind those in flight (at most `depth` in all)? Only on a
+   * connection that has already carried a whole HTTP/1.1 response and stayed open, while the
+   * request being answered is one that may be pipelined (those behind it are, or they would not
+   * be there), and never once its response has announced that the connection ends with it.
+   */
+  acceptsBehind(depth: number): boolean {
+    const head = this.exchange
+    if (this.state !== 'busy' || head === null || !head.reused || this.inFlight >= depth) return false
+    if (this.lastVersion !== '1.1' || this.parser.willClose || !mayPipeline(head.outgoing)) return false
+    const { socket } = this
+    return !socket.destroyed && socket.writable && !socket.readableEnded
+  }
+
+  /**
+   * Writes a request behind those in flight (the pool checked `acceptsBehind` and `mayPipeline`).
+   * Its body is absent or in memory, so the whole request goes out now, in order; its response
+   * comes after theirs.
+   */
+  pipeline(exchange: Exchange): void {
+    const behind = (this.behind ??= new Behind())
+    behind.push(exchange)
+    this.served++
+    exchange.reused = true
+    exchange.startedAt = performance.now()
+    const { outgoing } = exchange
+    this.parser.expect({ method: exchange.request.method, upgrade: false })
+    exchange.wroteAny = true
+    this.socket.write(outgoing.head, (err) => {
+      if (err == null) exchange.headConfirmed = true
+    })
+    if (outgoing.body.kind === 'buffer') this.socket.write(outgoing.body.data)
+    exchange.requestDone = true
+    exchange.phase = 'head'
+    // Its total deadline may come before anything the timer waits for now.
+    if (exchange.totalDeadline !== undefined) {
+      const now = performance.now()
+      this.armTimer(this.nextDeadline(this.exchange!, now) - now)
+    }
+  }
+
+  /**
+   * Stops the exchange now (an aborted signal). The one being answered: the socket is destroyed,
+   * nothing is reused (requests behind it are sent again elsewhere). One waiting behind it leaves
+   * the line at once; its response is read and dropped when it comes (pipelining.ts).
+   */
   abort(exchange: Exchange, reason: Error): void {
-    if (this.exchange !== exchange) return
+    if (this.exchange !== exchange) {
+      this.behind?.discard(exchange, reason)
+      return
+    }
     this.exchange = null
     exchange.fail(reason)
     this.destroy()
@@ -159,6 +226,7 @@ export class Connection implements ResponseHandler, BodySource {
       exchange.requestDone = true
     }
     exchange.phase = 'body'
+    this.lastVersion = head.version
     const hint = keepAliveHint(head.headers)
     if (hint !== null) this.keepAliveMs = Math.min(this.keepAliveMs, hint - Math.min(KEEP_ALIVE_MARGIN, hint / 2))
     exchange.body = new IncomingBody(this)
@@ -187,6 +255,8 @@ export class Connection implements ResponseHandler, BodySource {
     // The server answered before the upload finished: stop sending, the socket cannot be reused.
     if (!exchange.requestDone) this.reusable = false
     this.finishIfDone(exchange, true)
+    // The next response's first bytes came with this one's end: it may no longer be sent again.
+    if (end.nextStarted && this.exchange !== null) this.exchange.responseStarted = true
   }
 
   private finishIfDone(exchange: Exchange, responseEnded = false): void {
@@ -198,11 +268,22 @@ export class Connection implements ResponseHandler, BodySource {
       this.destroy()
       return
     }
+    if (this.behind !== null && this.behind.length > 0) {
+      this.nextInLine()
+      return
+    }
     this.state = 'idle'
     this.readPaused = false
     this.socket.unref()
     this.armTimer(this.keepAliveMs)
     this.owner.released(this)
+  }
+
+  /** The response just read was not the last one asked for: the next request's turn. */
+  private nextInLine(): void {
+    this.exchange = this.behind!.shift()!
+    this.armExchangeTimer()
+    this.owner.roomBehind(this)
   }
 
   // ── the body's reader (BodySource) ──
@@ -272,10 +353,15 @@ export class Connection implements ResponseHandler, BodySource {
     this.destroy()
   }
 
-  /** Closes the socket and leaves the pool now, not when the socket's 'close' event comes. */
+  /**
+   * Closes the socket and leaves the pool now, not when the socket's 'close' event comes. Requests
+   * pipelined behind the one in flight got no byte of their responses: they fail in a way the
+   * pool may retry.
+   */
   private destroy(): void {
     this.clearTimer()
     this.socket.destroy()
+    if (this.behind !== null) this.behind.failAll()
     this.markClosed()
   }
 
@@ -292,16 +378,18 @@ export class Connection implements ResponseHandler, BodySource {
     const { readTimeout, totalDeadline } = exchange
     // No deadlines: leave the idle timer be. If it fires mid-exchange it finds nothing to do, and
     // when the connection is idle again it is refreshed rather than created anew.
-    if (readTimeout === undefined && totalDeadline === undefined) return
+    if (readTimeout === undefined && totalDeadline === undefined && this.behind === null) return
     const now = performance.now()
     this.lastRead = now
-    this.armTimer(this.nextDeadline(exchange, now) - now)
+    const due = this.nextDeadline(exchange, now)
+    if (due !== Infinity) this.armTimer(due - now)
   }
 
   private nextDeadline(exchange: Exchange, now: number): number {
     let due = Infinity
     if (exchange.readTimeout !== undefined) due = (this.readPaused ? now : this.lastRead) + exchange.readTimeout
     if (exchange.totalDeadline !== undefined) due = Math.min(due, exchange.totalDeadline)
+    if (this.behind !== null) due = Math.min(due, this.behind.earliestDeadline())
     return due
   }
 
@@ -341,6 +429,7 @@ export class Connection implements ResponseHandler, BodySource {
       this.expire(exchange, `no data from the server for ${exchange.readTimeout} ms`)
       return
     }
+    if (this.behind !== null) this.behind.expire(now)
     const due = this.nextDeadline(exchange, now)
     if (due !== Infinity) this.armTimer(due - now)
   }

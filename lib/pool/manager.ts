@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import { SSLError } from '../errors.js'
 import { checkMaterial, tlsIdentity } from '../tls/index.js'
 import { prepareOutgoing } from './outgoing.js'
+import { pipeliningDepth } from './pipelining.js'
 import { Pool, type PoolSettings } from './pool.js'
 import type { OriginStats, PoolOptions, PoolRequest, PoolResponse, ProxyConfig, TlsOptions } from './types.js'
 
@@ -25,6 +26,7 @@ export class PoolManager {
       block: options.block ?? DEFAULTS.block,
       poolTimeout: options.poolTimeout,
       keepAliveTimeout: options.keepAliveTimeout ?? DEFAULTS.keepAliveTimeout,
+      pipelining: pipeliningDepth(options.pipelining),
     }
     this.maxOrigins = options.maxOrigins ?? DEFAULTS.maxOrigins
   }

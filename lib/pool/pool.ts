@@ -2,6 +2,10 @@
 // which connection a request gets (the most recently idle one: LIFO keeps few sockets warm),
 // when a new one is dialed, who waits (first come, first served), and when a failed request
 // may be sent again.
+//
+// A request goes to, in order of preference: an idle connection; a new one while there is room
+// under maxSize; with pipelining on, behind the requests in flight on the least loaded connection
+// that accepts it (pipelining.ts); else it waits (poolBlock) or gets an extra connection.
 
 import { performance } from 'node:perf_hooks'
 import { ConnectTimeout, ConnectionError, SSLError } from '../errors.js'
@@ -10,6 +14,7 @@ import { dial, type DialOptions } from './dial.js'
 import { Exchange } from './exchange.js'
 import { translateFailure } from './failures.js'
 import type { Outgoing } from './outgoing.js'
+import { mayPipeline } from './pipelining.js'
 import type { OriginStats, PoolRequest, PoolResponse } from './types.js'
 
 export interface PoolSettings {
@@ -17,13 +22,16 @@ export interface PoolSettings {
   readonly block: boolean
   readonly poolTimeout: number | undefined
   readonly keepAliveTimeout: number
+  /** Requests in flight per connection; 1 is no pipelining. */
+  readonly pipelining: number
 }
 
 /** A request waiting for a connection (poolBlock, all connections busy). */
 interface Waiter {
-  /** The waiting request: a connection dialed for it uses its lookup and timeouts. */
-  readonly request: PoolRequest
-  resolve(connection: Connection): void
+  /** The waiting exchange, placed on a connection by the pool as soon as one takes it. */
+  readonly exchange: Exchange
+  /** The exchange has been placed on a connection. */
+  resolve(): void
   reject(error: Error): void
 }
 
@@ -48,12 +56,13 @@ export class Pool implements ConnectionOwner {
     signal?.throwIfAborted()
     const totalDeadline = timeout?.total === undefined ? undefined : performance.now() + timeout.total
     for (let attempt = 0; ; attempt++) {
-      // A retry goes to a fresh connection: the other idle ones may be as stale as the first.
-      let connection = attempt === 0 ? this.takeIdle() : null
-      if (connection === null) connection = await this.obtain(request, totalDeadline, attempt > 0)
       const exchange = new Exchange(request, outgoing, timeout?.read, totalDeadline)
-      if (signal !== undefined) watchAbort(signal, connection, exchange)
-      connection.send(exchange)
+      // A retry goes to a fresh connection: the other idle ones may be as stale as the first.
+      const idle = attempt === 0 ? this.takeIdle() : null
+      if (idle !== null) this.start(idle, exchange)
+      else if (attempt > 0 || this.settings.pipelining === 1 || !this.pipelineOnto(exchange)) {
+        await this.obtain(exchange, totalDeadline, attempt > 0)
+      }
       try {
         return await exchange.head
       } catch (err) {
@@ -85,8 +94,9 @@ export class Pool implements ConnectionOwner {
   released(connection: Connection): void {
     const waiter = this.waiters.shift()
     if (waiter !== undefined) {
-      connection.state = 'busy'
-      waiter.resolve(connection)
+      this.start(connection, waiter.exchange)
+      waiter.resolve()
+      if (this.waiters.length > 0 && this.settings.pipelining > 1) this.pipelineWaiters(connection)
     } else if (connection.extra || this.closing) {
       connection.close()
     } else {
@@ -100,6 +110,10 @@ export class Pool implements ConnectionOwner {
     if (at !== -1) this.idle.splice(at, 1)
     // A waiter may now have room for a connection of its own.
     if (this.waiters.length > 0 && this.hasRoom()) this.dialForWaiter()
+  }
+
+  roomBehind(connection: Connection): void {
+    if (this.waiters.length > 0) this.pipelineWaiters(connection)
   }
 
   // ── choosing a connection ──
@@ -120,26 +134,67 @@ export class Pool implements ConnectionOwner {
     return this.connections.size + this.dialing < this.settings.maxSize
   }
 
-  /** A new connection, or (poolBlock, full) the next one released. */
-  private obtain(request: PoolRequest, totalDeadline: number | undefined, fresh: boolean): Promise<Connection> {
-    if (fresh || this.hasRoom() || !this.settings.block) return this.connect(request, totalDeadline)
-    return this.wait(request)
+  /** Sends the exchange on a connection it has to itself, watching its signal. */
+  private start(connection: Connection, exchange: Exchange): void {
+    const { signal } = exchange.request
+    if (signal !== undefined) watchAbort(signal, connection, exchange)
+    connection.send(exchange)
   }
 
-  private wait(request: PoolRequest): Promise<Connection> {
-    const { signal } = request
+  /**
+   * Pipelining: writes the exchange behind the requests in flight on the least loaded connection
+   * that accepts it, if any does. Never ahead of a waiting request (first come, first served).
+   */
+  private pipelineOnto(exchange: Exchange): boolean {
+    if (this.hasRoom() || this.waiters.length > 0 || !mayPipeline(exchange.outgoing)) return false
+    const depth = this.settings.pipelining
+    let best: Connection | null = null
+    for (const connection of this.connections) {
+      if (connection.acceptsBehind(depth) && (best === null || connection.inFlight < best.inFlight)) best = connection
+    }
+    if (best === null) return false
+    this.pipeline(best, exchange)
+    return true
+  }
+
+  /** Writes waiting requests behind those in flight on `connection`, in their order, while it takes them. */
+  private pipelineWaiters(connection: Connection): void {
+    const depth = this.settings.pipelining
+    for (;;) {
+      const waiter = this.waiters[0]
+      if (waiter === undefined || !mayPipeline(waiter.exchange.outgoing) || !connection.acceptsBehind(depth)) return
+      this.waiters.shift()
+      this.pipeline(connection, waiter.exchange)
+      waiter.resolve()
+    }
+  }
+
+  private pipeline(connection: Connection, exchange: Exchange): void {
+    const { signal } = exchange.request
+    if (signal !== undefined) watchAbort(signal, connection, exchange)
+    connection.pipeline(exchange)
+  }
+
+  /** Places the exchange on a new connection, or (poolBlock, full) on the next one free. */
+  private obtain(exchange: Exchange, totalDeadline: number | undefined, fresh: boolean): Promise<void> {
+    if (fresh || this.hasRoom() || !this.settings.block) return this.connect(exchange, totalDeadline)
+    return this.wait(exchange)
+  }
+
+  private wait(exchange: Exchange): Promise<void> {
+    const { signal } = exchange.request
     const { poolTimeout } = this.settings
-    return new Promise<Connection>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined
       const cleanup = (): void => {
         if (timer !== undefined) clearTimeout(timer)
         signal?.removeEventListener('abort', onAbort)
       }
       const waiter: Waiter = {
-        request,
-        resolve: (connection) => {
+        exchange,
+        resolve: () => {
           cleanup()
-          resolve(connection)
+          resolve()
         },
         reject: (error) => {
           cleanup()
@@ -163,10 +218,11 @@ export class Pool implements ConnectionOwner {
   private dialForWaiter(): void {
     const waiter = this.waiters.shift()
     if (waiter === undefined) return
-    this.connect(waiter.request, undefined).then(waiter.resolve, waiter.reject)
+    this.connect(waiter.exchange, undefined).then(waiter.resolve, waiter.reject)
   }
 
-  private async connect(request: PoolRequest, totalDeadline: number | undefined): Promise<Connection> {
+  private async connect(exchange: Exchange, totalDeadline: number | undefined): Promise<void> {
+    const { request } = exchange
     const extra = !this.hasRoom()
     this.dialing++
     const { socket, ready } = dial({ ...this.dialOptions, lookup: request.lookup ?? this.dialOptions.lookup })
@@ -198,7 +254,7 @@ export class Pool implements ConnectionOwner {
     connection.state = 'busy'
     this.connections.add(connection)
     if (this.closing) connection.close()
-    return connection
+    this.start(connection, exchange)
   }
 }
 
@@ -214,7 +270,9 @@ function deadlineMs(connect: number | undefined, totalDeadline: number | undefin
  * connection before any byte of a response arrived (the server closed a keep-alive socket we
  * thought was open), and only when sending it twice cannot do harm: nothing of it was written,
  * or it is idempotent (RFC 9110 §9.2.2) and its body can be sent again. Never for timeouts,
- * aborts or TLS failures, which a retry would only repeat.
+ * aborts or TLS failures, which a retry would only repeat. Requests pipelined behind one that
+ * failed qualify by construction: only idempotent requests with replayable bodies are pipelined,
+ * and they fail with PIPELINE_CLOSED only when no byte of their responses arrived.
  */
 function mayRetry(exchange: Exchange, err: unknown): boolean {
   if (!exchange.reused || exchange.responseStarted) return false

@@ -122,6 +122,14 @@ export interface PoolOptions {
   readonly maxOrigins?: number
   /** Default lookup for requests that bring none. */
   readonly lookup?: LookupFunction
+  /**
+   * Requests in flight per connection (default 1: no pipelining). Above 1, when every connection
+   * is busy and none may be opened under maxSize, an idempotent request with no body or one in
+   * memory is written behind others on a connection that has already kept a whole HTTP/1.1
+   * response alive (RFC 9112 §9.3.2). A whole number, at least 1, or the constructor throws a
+   * RangeError.
+   */
+  readonly pipelining?: number
 }
 
 export interface OriginStats {
