@@ -72,6 +72,14 @@ export class Retry {
         throw new RangeError(`Retry ${name} must be a whole number >= 0: got ${value}`)
       }
     }
+    // A negative or NaN factor would make backoff() negative or NaN, which sleep() reads as
+    // "no wait" or (setTimeout's NaN) 1 ms: a mistake better reported than guessed at.
+    if (!Number.isFinite(this.backoffFactor) || this.backoffFactor < 0) {
+      throw new RangeError(`Retry backoffFactor must be a finite number >= 0: got ${this.backoffFactor}`)
+    }
+    if (Number.isNaN(this.backoffMax) || this.backoffMax < 0) {
+      throw new RangeError(`Retry backoffMax must be a number >= 0: got ${this.backoffMax}`)
+    }
   }
 
   /**
@@ -88,7 +96,10 @@ export class Retry {
     if (this.total === false) return false
     if (!this.#methodAllowed(method)) return false
     if (this.statusForcelist.has(status)) return true
-    return this.respectRetryAfterHeader && hasRetryAfter && RETRY_AFTER_STATUSES.has(status)
+    // urllib3's `self.total and …`: Retry-After alone asks for a retry only while some are left.
+    // Without this, Requests' default Retry(0, read=False) would turn every 503 with Retry-After
+    // into a RetryError instead of returning it.
+    return this.total > 0 && this.respectRetryAfterHeader && hasRetryAfter && RETRY_AFTER_STATUSES.has(status)
   }
 
   /** Whether a failure of this kind may be retried at all (before counting). */
@@ -135,12 +146,51 @@ export class Retry {
     if (value === undefined) return null
     const trimmed = value.trim()
     if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
-    const date = Date.parse(trimmed)
-    if (Number.isNaN(date)) return null
+    const date = parseHttpDate(trimmed, now)
+    if (date === null) return null
     return Math.max(0, date - now)
   }
 
   #methodAllowed(method: string): boolean {
     return this.allowedMethods === false ? true : this.allowedMethods.has(method)
   }
+}
+
+// RFC 9110 §5.6.7 HTTP-date, and nothing else: Date.parse would also take "-1", "1.5" or
+// "foo 2099" (as dates in 2001 or 2099) and read a date without a zone in local time, so a
+// garbage Retry-After could put the client to sleep for years. Day and month names are matched
+// ignoring case; the day name is not checked against the date, as most recipients do.
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
+const TIME = '(\\d{2}):(\\d{2}):(\\d{2})'
+/** IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`. */
+const IMF_FIXDATE = new RegExp(`^(?:mon|tue|wed|thu|fri|sat|sun), (\\d{2}) ([a-z]{3}) (\\d{4}) ${TIME} GMT$`, 'i')
+/** Obsolete RFC 850 date: `Sunday, 06-Nov-94 08:49:37 GMT`. */
+const RFC850_DATE = new RegExp(`^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday), (\\d{2})-([a-z]{3})-(\\d{2}) ${TIME} GMT$`, 'i')
+/** asctime: `Sun Nov  6 08:49:37 1994` (the day padded with a space). */
+const ASCTIME_DATE = new RegExp(`^(?:mon|tue|wed|thu|fri|sat|sun) ([a-z]{3}) ([ \\d]\\d) ${TIME} (\\d{4})$`, 'i')
+
+/** Milliseconds since the epoch of an HTTP-date, or null when `value` is not one. */
+function parseHttpDate(value: string, now: number): number | null {
+  let fields: { day: string; month: string; year: number; hh: string; mm: string; ss: string }
+  let m: RegExpExecArray | null
+  if ((m = IMF_FIXDATE.exec(value)) !== null) {
+    fields = { day: m[1] ?? '', month: m[2] ?? '', year: Number(m[3]), hh: m[4] ?? '', mm: m[5] ?? '', ss: m[6] ?? '' }
+  } else if ((m = RFC850_DATE.exec(value)) !== null) {
+    // RFC 9110 §5.6.7: a two-digit year more than 50 years in the future is in the past century.
+    let year = 2000 + Number(m[3])
+    if (year > new Date(now).getUTCFullYear() + 50) year -= 100
+    fields = { day: m[1] ?? '', month: m[2] ?? '', year, hh: m[4] ?? '', mm: m[5] ?? '', ss: m[6] ?? '' }
+  } else if ((m = ASCTIME_DATE.exec(value)) !== null) {
+    fields = { month: m[1] ?? '', day: m[2] ?? '', hh: m[3] ?? '', mm: m[4] ?? '', ss: m[5] ?? '', year: Number(m[6]) }
+  } else {
+    return null
+  }
+  const month = MONTHS.indexOf(fields.month.toLowerCase())
+  const day = Number(fields.day.trim())
+  const [h, min, sec] = [Number(fields.hh), Number(fields.mm), Number(fields.ss)]
+  // 60 seconds is a leap second, which the grammar allows; it lands on the next minute.
+  if (month < 0 || h > 23 || min > 59 || sec > 60) return null
+  // 31 Feb and the like: Date.UTC would roll over into the next month; refuse instead.
+  if (day < 1 || new Date(Date.UTC(fields.year, month, day)).getUTCDate() !== day) return null
+  return Date.UTC(fields.year, month, day, h, min, sec)
 }
