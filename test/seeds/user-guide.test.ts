@@ -468,6 +468,13 @@ t.test('Timeouts: { connect, read, total } by name; total bounds the whole call'
   t.ok(Date.now() - started < 1000)
 })
 
+t.test('Timeouts: the timeout is not a limit on downloading the whole body (Requests 1.1: connection only; Requests 2 and we: read bounds each wait for bytes)', async (t) => {
+  const started = Date.now()
+  const r = await reqwire.get(`${bin.url}/drip`, { params: { numbytes: 10, duration: 0.6 }, timeout: 300 })
+  t.equal(r.content.length, 10)
+  t.ok(Date.now() - started >= 300, 'the whole download took longer than the timeout')
+})
+
 // ## 3.3.15 Errors and Exceptions
 
 t.test('Errors and Exceptions: a refused connection raises ConnectionError', async (t) => {
