@@ -2,6 +2,7 @@
 // before it is sent (Requests' `__call__`), free to set headers and to register a response hook
 // (Digest answers a 401 that way, see digest.ts). Basic and Proxy Basic live here.
 
+import type { RequestsCookieJar } from './cookies.js'
 import { InvalidHeader } from './errors.js'
 import type { CaseInsensitiveDict } from './structures.js'
 
@@ -20,6 +21,13 @@ export interface AuthRequest<Res = unknown> {
   copy(): AuthRequest<Res>
   /** Makes the body sendable again (throws UnrewindableBodyError for a consumed stream). */
   rewindBody(): void
+  /**
+   * The cookies the request was prepared with (a copy's own jar). Optional: a request without
+   * one simply does not carry cookies a challenge set into its resend.
+   */
+  cookieJar?: RequestsCookieJar | null
+  /** Makes the Cookie header from `jar`, unless the request has one already. */
+  prepareCookies?(cookies: RequestsCookieJar): void
 }
 
 /** What an auth's response hook needs of a response (`Res`, the type itself). Response provides it. */

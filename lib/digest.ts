@@ -4,6 +4,7 @@
 
 import { createHash, randomBytes } from 'node:crypto'
 import { AuthBase, assertHeaderSafe, type AuthRequest, type AuthResponse, type SendOptions } from './auth.js'
+import { cookieHeaderFor, storeResponseCookies } from './cookies.js'
 
 /** One challenge of a WWW-Authenticate field (RFC 9110 §11.6.1): its scheme and its parameters. */
 export interface Challenge {
@@ -187,6 +188,23 @@ function extValue(value: string): string {
   return "UTF-8''" + encodeURIComponent(value).replace(/[*'()]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase())
 }
 
+/**
+ * Requests' handle_401 (`extract_cookies_to_jar(prep._cookies, …)`, `prep.prepare_cookies(…)`):
+ * cookies the 401 set go into the resend's own jar (a copy: the session's jar is the session's
+ * business) and so into its Cookie header; a server may insist on them (httpbin's
+ * require-cookie). Unlike Requests, a Cookie header that was made from the jar is made again, so
+ * the new cookies join the ones already sent; one the caller set by hand stays as it is.
+ */
+function carryCookies<Res>(prep: AuthRequest<Res>, res: AuthResponse<Res>): void {
+  const jar = prep.cookieJar
+  const setCookie = res.headers.getAll('Set-Cookie')
+  if (setCookie.length === 0 || jar === undefined || jar === null || prep.prepareCookies === undefined) return
+  const madeFromJar = (prep.headers.get('Cookie') ?? '') === cookieHeaderFor(jar, prep.url)
+  storeResponseCookies(jar, prep.url, setCookie)
+  if (madeFromJar) prep.headers.delete('Cookie')
+  prep.prepareCookies(jar)
+}
+
 function originOf(url: string): string | null {
   try {
     return new URL(url).origin
@@ -328,6 +346,7 @@ export class HTTPDigestAuth extends AuthBase {
       await res.close()
       const prep = request.copy()
       prep.rewindBody()
+      carryCookies(prep, res)
       prep.headers.set('Authorization', header)
       const next = await connection.send(prep, options)
       // The 401s stay visible in history, oldest first, before whatever the retry brought.
