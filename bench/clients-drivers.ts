@@ -4,6 +4,8 @@
 // concurrency, and loads its client lazily, so a child process holds one client's code only
 // and its peak RSS is that client's.
 //
+//   reqwire          the Requests API: a Session with an HTTPAdapter of C connections,
+//                    `s.get(url)` (content buffered) or `stream: true` + `for await (… of r)`
 //   reqwire-pool     PoolManager from lib/pool, `res.body.collect()` or `for await (… of res.body)`
 //   undici.request   undici's top-level `request()` through an Agent of C connections,
 //                    `body.arrayBuffer()` or `for await (… of body)`
@@ -45,11 +47,13 @@ export interface Driver {
   close(): Promise<void>
 }
 
-export const CLIENTS = ['reqwire-pool', 'undici.request', 'node:http', 'raw-socket'] as const
+export const CLIENTS = ['reqwire', 'reqwire-pool', 'undici.request', 'node:http', 'raw-socket'] as const
 export type ClientName = (typeof CLIENTS)[number]
 
 export async function createDriver(client: ClientName, target: Target, workload: Workload): Promise<Driver> {
   switch (client) {
+    case 'reqwire':
+      return sessionDriver(target, workload)
     case 'reqwire-pool':
       return reqwireDriver(target, workload)
     case 'undici.request':
@@ -71,6 +75,40 @@ function badStatus(client: string, status: number): Error {
 }
 
 // ── reqwire ──────────────────────────────────────────────────────────────────────────────────
+
+async function sessionDriver(target: Target, workload: Workload): Promise<Driver> {
+  const { HTTPAdapter, Session } = await import('../lib/index.js')
+  const s = new Session({ adapter: new HTTPAdapter({ poolMaxSize: workload.concurrency, poolBlock: true }) })
+  const url = `http://${target.host}:${target.port}${workload.path}`
+  const body = requestBody(workload)
+  const stream = workload.mode === 'stream'
+  const options = body === undefined
+    ? { stream }
+    : { stream, data: body, headers: { 'Content-Type': 'application/octet-stream' } }
+  return {
+    async exchange(peek) {
+      const r = await s.request(workload.method, url, options)
+      if (r.statusCode !== 200) {
+        await r.close()
+        throw badStatus('reqwire', r.statusCode)
+      }
+      if (!stream) {
+        const data = r.content
+        peek?.(data)
+        return data.length
+      }
+      let n = 0
+      for await (const chunk of r) {
+        if (n === 0) peek?.(chunk)
+        n += chunk.length
+      }
+      return n
+    },
+    close: () => s.close(),
+  }
+}
+
+// ── reqwire pool ────────────────────────────────────────────────────────────────────────────
 
 async function reqwireDriver(target: Target, workload: Workload): Promise<Driver> {
   const { PoolManager } = await import('../lib/pool/index.js')

@@ -96,7 +96,7 @@ export class HTTPAdapter implements Connection {
 
   #exchange(request: PreparedRequest, options: SendOptions): Promise<PoolResponse> {
     const target = wireTarget(request.url)
-    if (Object.keys(options.proxies).length > 0 && proxyFor(options.proxies, target.scheme, target.hostname) !== undefined) {
+    if (proxyFor(options.proxies, target.scheme, target.hostname) !== undefined) {
       // Proxies are their own piece of work (the TLS-and-proxies issue); sending around a proxy
       // the caller asked for would be worse than refusing.
       throw new ProxyError(`requests through proxies are not supported yet (${request.url})`, { request, code: 'PROXY_UNSUPPORTED' })
@@ -104,10 +104,10 @@ export class HTTPAdapter implements Connection {
     // The Host header, if set by hand, replaces the one made from the URL (Requests allows it).
     let host: string = target.host
     const fields: string[] = []
-    for (const [name, value] of request.headers) {
+    request.headers.forEach((value, name) => {
       if (name.length === 4 && name.toLowerCase() === 'host') host = value
       else fields.push(name, value)
-    }
+    })
     return this.#pool.request({
       origin: { scheme: target.scheme, hostname: target.hostname, port: target.port },
       method: request.method,
@@ -198,7 +198,13 @@ function sleep(ms: number, signal: AbortSignal | null): Promise<void> {
 
 /** The proxy URL for a request, by Requests' key order: scheme://host, scheme, all://host, all. */
 export function proxyFor(proxies: Readonly<Record<string, string>>, scheme: string, hostname: string): string | undefined {
+  if (isEmpty(proxies)) return undefined // the common case, without building the two keys
   return proxies[`${scheme}://${hostname}`] ?? proxies[scheme] ?? proxies[`all://${hostname}`] ?? proxies.all
+}
+
+function isEmpty(record: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in record) return false
+  return true
 }
 
 // ---------------------------------------------------------------------------------------------

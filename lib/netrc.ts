@@ -33,6 +33,16 @@ const NETRC_FILES = ['.netrc', '_netrc']
 // file was edited, and it is read again.
 const cache = new Map<string, { mtimeMs: number; size: number; parsed: ParsedNetrc | null }>()
 
+// Probing for a file that is not there costs more than the rest of preparing a request (two
+// paths, ~2 µs; ~20 µs when a missing file throws), and most machines have no netrc at all: that
+// answer is remembered for RECHECK_MS, so a netrc file created meanwhile is seen within a second.
+// A file that exists is checked (one stat) on every lookup, so edits show at once.
+const RECHECK_MS = 1000
+const absent = new Map<string, number>()
+/** Until when the default lookup (process.env, os.homedir()) is known to find no file, and for which $NETRC. */
+let defaultAbsentUntil = 0
+let defaultAbsentNetrc: string | undefined
+
 /**
  * `[login, password]` for the URL's host from the netrc file, else `null`. The file is `$NETRC`
  * when set, else `~/.netrc`, else `~/_netrc` (the first that exists). Machine names match the
@@ -40,6 +50,19 @@ const cache = new Map<string, { mtimeMs: number; size: number; parsed: ParsedNet
  * Requests, an entry without `login` gives its `account` as the user, and the user may be ''.
  */
 export function netrcAuth(url: string, options: NetrcOptions = {}): [string, string] | null {
+  const usesDefaults = options.homedir === undefined && options.env === undefined
+  const fromEnv = (options.env ?? process.env)['NETRC']
+  if (usesDefaults && fromEnv === defaultAbsentNetrc && Date.now() < defaultAbsentUntil) return null
+  const home = options.homedir ?? osHomedir()
+  const parsed = findNetrc(home, fromEnv)
+  if (parsed === null) {
+    // The same answer as `absent` gives, without reading the environment or the home directory.
+    if (usesDefaults) {
+      defaultAbsentUntil = Date.now() + RECHECK_MS
+      defaultAbsentNetrc = fromEnv
+    }
+    return null
+  }
   let host: string
   try {
     host = new URL(url).hostname.toLowerCase()
@@ -48,25 +71,26 @@ export function netrcAuth(url: string, options: NetrcOptions = {}): [string, str
   }
   // urlparse's hostname has no brackets around an IPv6 address; a netrc machine would not either.
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1)
+  const entry = parsed.machines.get(host) ?? parsed.fallback
+  if (entry === null) return null
+  return [entry.login !== '' ? entry.login : entry.account, entry.password]
+}
 
-  const home = options.homedir ?? osHomedir()
-  const fromEnv = (options.env ?? process.env)['NETRC']
+/** The parsed netrc file that applies, or null when there is none (or it cannot be read). */
+function findNetrc(home: string, fromEnv: string | undefined): ParsedNetrc | null {
+  const key = `${home}\0${fromEnv ?? ''}`
+  const checkedAt = absent.get(key)
+  if (checkedAt !== undefined && Date.now() - checkedAt < RECHECK_MS) return null
   const candidates = fromEnv !== undefined ? [expandHome(fromEnv, home)] : NETRC_FILES.map(name => join(home, name))
   for (const path of candidates) {
     if (path === '') continue
-    let stat
-    try {
-      stat = statSync(path)
-    } catch {
-      continue
-    }
+    const stat = statSync(path, { throwIfNoEntry: false })
+    if (stat === undefined) continue
+    absent.delete(key)
     // The first file that exists decides, readable or not, as in Requests.
-    const parsed = readParsed(path, stat.mtimeMs, stat.size)
-    if (parsed === null) return null
-    const entry = parsed.machines.get(host) ?? parsed.fallback
-    if (entry === null) return null
-    return [entry.login !== '' ? entry.login : entry.account, entry.password]
+    return readParsed(path, stat.mtimeMs, stat.size)
   }
+  absent.set(key, Date.now())
   return null
 }
 

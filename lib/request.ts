@@ -78,6 +78,8 @@ export interface PrepareInput {
   auth?: AuthInput | null
   cookies?: Readonly<Record<string, string>> | RequestsCookieJar | null
   hooks?: HookLists | HooksInput | null
+  /** Headers made for this request alone (a session's merge): checked in place instead of copied. */
+  ownedHeaders?: CaseInsensitiveDict<string>
 }
 
 const BODYLESS_METHODS = new Set(['GET', 'HEAD'])
@@ -98,7 +100,8 @@ export class PreparedRequest {
   prepare(input: PrepareInput): void {
     this.prepareMethod(input.method)
     this.prepareUrl(input.url, input.params)
-    this.prepareHeaders(input.headers)
+    if (input.ownedHeaders !== undefined) this.#checkHeadersInPlace(input.ownedHeaders)
+    else this.prepareHeaders(input.headers)
     this.prepareCookies(input.cookies)
     this.prepareBody(input.data, input.files, input.json)
     this.prepareAuth(input.auth)
@@ -124,6 +127,12 @@ export class PreparedRequest {
   }
 
   prepareHeaders(headers?: HeadersInput | null): void {
+    const url = this.url
+    if (headers instanceof CaseInsensitiveDict) {
+      // A copy shares the entries: cheaper than building a second dictionary entry by entry.
+      this.#checkHeadersInPlace(headers.copy())
+      return
+    }
     const dict = new CaseInsensitiveDict<string>()
     if (headers !== null && headers !== undefined) {
       for (const [name, value] of entriesOf(headers)) {
@@ -131,6 +140,19 @@ export class PreparedRequest {
         dict.set(name, checkHeader(name, value, this.url))
       }
     }
+    this.headers = dict
+  }
+
+  /** Checks every header of a dict no one else holds; null values (a caller's removal) are dropped. */
+  #checkHeadersInPlace(dict: CaseInsensitiveDict<string>): void {
+    const url = this.url
+    const removed: string[] = []
+    dict.forEach((value: unknown, name) => {
+      if (value === null || value === undefined) removed.push(name)
+      else if (typeof value !== 'string') dict.set(name, checkHeader(name, value, url))
+      else checkHeader(name, value, url)
+    })
+    for (const name of removed) dict.delete(name)
     this.headers = dict
   }
 

@@ -68,24 +68,22 @@ export class Session {
   cookies: RequestsCookieJar = new RequestsCookieJar()
   /** Prefix → adapter, longest prefix first (the first match wins). */
   readonly adapters = new Map<string, Connection>()
+  /** Until when netrc is known to have nothing (see #netrc). */
+  #netrcAbsentUntil = 0
 
   constructor(init: SessionInit = {}) {
     this.mount('https://', init.adapter ?? new HTTPAdapter())
     this.mount('http://', init.adapter ?? new HTTPAdapter())
   }
 
-  async request(method: string, url: string, options: RequestOptions = {}): Promise<Response> {
-    const req = new Request(method, url, {
-      headers: options.headers,
-      files: options.files,
-      data: options.data,
-      json: options.json,
-      params: options.params,
-      auth: options.auth,
-      cookies: options.cookies,
-      hooks: options.hooks,
-    })
-    const prepared = this.prepareRequest(req)
+  request(method: string, url: string, options: RequestOptions = {}): Promise<Response> {
+    // Not async: one promise fewer per call. What prepare throws still arrives as a rejection.
+    let prepared: PreparedRequest
+    try {
+      prepared = this.prepareRequest(this.#toRequest(method, url, options))
+    } catch (err) {
+      return Promise.reject(err)
+    }
     return this.send(prepared, {
       timeout: options.timeout,
       allowRedirects: options.allowRedirects ?? true,
@@ -94,6 +92,19 @@ export class Session {
       cert: options.cert,
       proxies: options.proxies,
       signal: options.signal,
+    })
+  }
+
+  #toRequest(method: string, url: string, options: RequestOptions): Request {
+    return new Request(method, url, {
+      headers: options.headers,
+      files: options.files,
+      data: options.data,
+      json: options.json,
+      params: options.params,
+      auth: options.auth,
+      cookies: options.cookies,
+      hooks: options.hooks,
     })
   }
 
@@ -135,7 +146,7 @@ export class Session {
       jar = mergeCookies(mergeCookies(new RequestsCookieJar(), this.cookies), own)
     }
     let auth = request.auth ?? this.auth
-    if (auth === null && this.trustEnv) auth = netrcAuth(request.url)
+    if (auth === null && this.trustEnv) auth = this.#netrc(request.url)
     const p = new PreparedRequest()
     p.prepare({
       method: request.method,
@@ -143,15 +154,27 @@ export class Session {
       files: request.files,
       data: request.data,
       json: request.json,
-      headers: mergeHeaders(request.headers, this.headers),
+      ownedHeaders: mergeHeaders(request.headers, this.headers),
       params: mergeParams(request.params, this.params),
       auth,
       cookies: jar,
       // Deliberately unlike Requests, which drops the session's response hooks when the request
       // brings its own: both run, the session's first.
-      hooks: { response: [...this.hooks.response, ...request.hooks.response] },
+      hooks: this.hooks.response.length === 0 ? request.hooks : { response: [...this.hooks.response, ...request.hooks.response] },
     })
     return p
+  }
+
+  /**
+   * Credentials from netrc. Finding that there is no netrc file reads the environment and the
+   * file system, which costs more than the rest of preparing a request, so a session remembers
+   * "none" for a second: a netrc file created meanwhile is used from the next second on.
+   */
+  #netrc(url: string): [string, string] | null {
+    if (Date.now() < this.#netrcAbsentUntil) return null
+    const auth = netrcAuth(url)
+    if (auth === null) this.#netrcAbsentUntil = Date.now() + 1000
+    return auth
   }
 
   /** Sends a PreparedRequest: adapter, hooks, cookies, redirects, and the body unless streaming. */
@@ -161,18 +184,20 @@ export class Session {
     }
     const options = this.#sendOptions(request, init)
     const adapter = this.getAdapter(request.url)
-    let r = await adapter.send(request, options.allowRedirects ? { ...options, stream: true } : options)
-    r = await dispatchHooks(request.hooks.response, r, options)
-    this.#storeCookies(r)
-    if (options.allowRedirects) {
-      const chain: Response[] = [r]
-      for await (const next of this.resolveRedirects(r, request, options)) chain.push(next)
-      if (chain.length > 1) {
+    // Adapters always hand back the body unread; it is loaded below, after redirects, so that a
+    // redirect's body is drained rather than decompressed.
+    let r = await adapter.send(request, options)
+    if (request.hooks.response.length > 0) r = await dispatchHooks(request.hooks.response, r, options)
+    this.#storeAllCookies(r)
+    if (r.isRedirect) {
+      if (options.allowRedirects) {
+        const chain: Response[] = [r]
+        for await (const next of this.resolveRedirects(r, request, options)) chain.push(next)
         r = chain.pop() as Response
         r.history = chain
+      } else {
+        r.next = this.#nextRequest(r, request)
       }
-    } else if (r.isRedirect) {
-      r.next = this.#nextRequest(r, request)
     }
     if (!options.stream) await r.load()
     return r
@@ -195,9 +220,9 @@ export class Session {
         throw new TooManyRedirects(`Exceeded ${this.maxRedirects} redirects.`, { request: req, response: resp, url: resp.url, code: 'TOO_MANY_REDIRECTS' })
       }
       const next = this.#nextRequest(resp, req)
-      resp = await this.getAdapter(next.url).send(next, { ...options, stream: true })
-      resp = await dispatchHooks(next.hooks.response, resp, options)
-      this.#storeCookies(resp)
+      resp = await this.getAdapter(next.url).send(next, options)
+      if (next.hooks.response.length > 0) resp = await dispatchHooks(next.hooks.response, resp, options)
+      this.#storeAllCookies(resp)
       req = next
       yield resp
     }
@@ -219,7 +244,7 @@ export class Session {
     if (jar !== this.cookies) mergeCookies(jar, this.cookies)
     next.prepareCookies(jar)
     if (this.trustEnv) {
-      const auth = netrcAuth(next.url)
+      const auth = this.#netrc(next.url)
       if (auth !== null) next.prepareAuth(auth)
     }
     // A body that goes along must be sendable again (a stream already read is not).
@@ -257,10 +282,12 @@ export class Session {
 
   #sendOptions(request: PreparedRequest, init: SendInit): SendOptions {
     let verify = init.verify ?? this.verify
-    // Requests takes a CA bundle from the environment only when verification is left on.
-    if (verify === true && this.trustEnv) verify = caBundleFromEnv() ?? true
-    const proxies: Record<string, string> = { ...this.proxies }
+    // Requests takes a CA bundle from the environment only when verification is left on. Each
+    // process.env read is a call into C++, so plain http:// requests do not pay for it.
+    if (verify === true && this.trustEnv && isHttps(request.url)) verify = caBundleFromEnv() ?? true
+    let proxies: Record<string, string> = this.proxies
     if (init.proxies !== null && init.proxies !== undefined) {
+      proxies = { ...this.proxies }
       for (const [key, value] of Object.entries(init.proxies)) {
         if (value === null || value === undefined) delete proxies[key]
         else proxies[key] = value
@@ -277,10 +304,23 @@ export class Session {
     }
   }
 
+  /**
+   * Cookies of a response and of any a hook put in its history (Digest's 401 may set one the
+   * retry needed): Requests stores both after the hooks have run.
+   */
+  #storeAllCookies(r: Response): void {
+    for (const earlier of r.history) this.#storeCookies(earlier)
+    this.#storeCookies(r)
+  }
+
   #storeCookies(r: Response): void {
     const setCookie = r.headers.getAll('Set-Cookie')
     if (setCookie.length > 0) storeResponseCookies(this.cookies, r.url, setCookie)
   }
+}
+
+function isHttps(url: string): boolean {
+  return url.length > 6 && (url.charCodeAt(4) === 0x73 || url.charCodeAt(4) === 0x53) && url.charCodeAt(5) === 0x3a
 }
 
 /** Requests' REQUESTS_CA_BUNDLE, then CURL_CA_BUNDLE, then (as OpenSSL does) SSL_CERT_FILE. */

@@ -135,6 +135,11 @@ export class CaseInsensitiveDict<V = string> implements Iterable<[string, V]> {
     return this.entries()
   }
 
+  /** Calls `fn` with each key (as last set) and value, in order: iteration without a generator or pair arrays. */
+  forEach(fn: (value: V, key: string) => void): void {
+    for (const entry of this.#indexed().values()) fn(entry.value, entry.key)
+  }
+
   /** An independent dict with the same keys, cases, order and repeated values. */
   copy(): CaseInsensitiveDict<V> {
     const copy = new CaseInsensitiveDict<V>()

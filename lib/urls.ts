@@ -299,6 +299,29 @@ function removeDotSegments(path: string): string {
  * The fragment stays in the string (Requests keeps it in `r.url`); wireTarget drops it.
  */
 export function prepareUrl(url: string, params?: ParamsInput | null): string {
+  // A service calls the same few URLs again and again; without params the answer depends on the
+  // string alone, so it is remembered (errors are not: a bad URL is refused every time).
+  if ((params === null || params === undefined) && typeof url === 'string') {
+    const known = preparedUrls.get(url)
+    if (known !== undefined) return known
+    const prepared = prepareUrlUncached(url, null)
+    remember(preparedUrls, url, prepared)
+    return prepared
+  }
+  return prepareUrlUncached(url, params)
+}
+
+/** Remembered answers per URL string; cleared whole when full (a cheap bound, not an LRU). */
+const MEMO_SIZE = 512
+const preparedUrls = new Map<string, string>()
+const wireTargets = new Map<string, Readonly<WireTarget>>()
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): void {
+  if (memo.size >= MEMO_SIZE) memo.clear()
+  memo.set(key, value)
+}
+
+function prepareUrlUncached(url: string, params?: ParamsInput | null): string {
   if (url === null || url === undefined) throw new URLRequired('Invalid URL: no URL supplied', { code: 'URL_REQUIRED' })
   const s = (typeof url === 'string' ? url : String(url)).trimStart()
   if (s === '') throw new URLRequired('Invalid URL: no URL supplied', { code: 'URL_REQUIRED' })
@@ -421,7 +444,15 @@ function startsWithCaseless(s: string, prefix: string): boolean {
  * adapter (Requests' "No connection adapters were found"). The request-target is checked for
  * bytes that may not go on the wire by the serializer, not here.
  */
-export function wireTarget(preparedUrl: string): WireTarget {
+export function wireTarget(preparedUrl: string): Readonly<WireTarget> {
+  const known = wireTargets.get(preparedUrl)
+  if (known !== undefined) return known
+  const target = Object.freeze(wireTargetUncached(preparedUrl))
+  remember(wireTargets, preparedUrl, target)
+  return target
+}
+
+function wireTargetUncached(preparedUrl: string): WireTarget {
   let scheme: 'http' | 'https'
   let pos: number
   if (startsWithCaseless(preparedUrl, 'http://')) {
