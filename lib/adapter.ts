@@ -57,6 +57,8 @@ export class HTTPAdapter implements Connection {
       let response: Response
       try {
         response = this.#buildResponse(request, await this.#exchange(request, options))
+        // A buffered send reads the body at once; a redirect's body is left to be drained.
+        if (!options.stream && !response.isRedirect) response.prefetch()
       } catch (err) {
         const error = attachRequest(err, request)
         const kind = failureKind(error)

@@ -30,9 +30,8 @@ export function decodingPlan(contentEncoding: readonly string[], transferCodings
   return planDecoding(contentEncoding, transferCodings)
 }
 
-/** The whole body, decoded: one read, one inflate, no stream (the buffered fast path). */
-export async function readAll(source: BodySource, plan: DecodingPlan): Promise<Buffer> {
-  const raw = await source.collect()
+/** The whole body, decoded at once: one inflate, no stream (the buffered fast path). */
+export function decodeWhole(raw: Buffer, plan: DecodingPlan): Buffer {
   return plan.kind === 'decode' ? decodeBody(plan, raw) : raw
 }
 

@@ -4,7 +4,7 @@
 
 import { Readable } from 'node:stream'
 import { inspect } from 'node:util'
-import { decodedChunks, decodingPlan, EMPTY_BODY, fixedSize, readAll, slices, type BodySource } from './content.js'
+import { decodedChunks, decodeWhole, decodingPlan, EMPTY_BODY, fixedSize, slices, type BodySource } from './content.js'
 import { RequestsCookieJar, storeResponseCookies } from './cookies.js'
 import { apparentEncoding, decodeText, encodingFromContentType, incrementalDecoder, parseJson } from './encodings.js'
 import { fromWireError, HTTPError, isWireError, JSONDecodeError, RequestException, StreamConsumedError, StreamNotLoadedError } from './errors.js'
@@ -59,6 +59,8 @@ export class Response {
   #source: BodySource
   #transferCodings: readonly string[]
   #state: BodyState = 'unread'
+  /** The whole raw body on its way (prefetch), for a response that will be loaded anyway. */
+  #collecting: Promise<Buffer> | null = null
   #content: Buffer | null = null
   /** Set only by assignment; until then `encoding` is derived from Content-Type. */
   #encoding: string | null | undefined = undefined
@@ -168,13 +170,26 @@ export class Response {
     })
   }
 
+  /**
+   * Starts reading the whole body now, for a sender that will load() it anyway (`stream: false`):
+   * the bytes gather as they arrive instead of queueing behind a paused socket until load().
+   */
+  prefetch(): void {
+    if (this.#state !== 'unread' || this.#collecting !== null) return
+    this.#collecting = this.#source.collect()
+    // load() awaits it; a response nobody loads (a hook replaced it) must not leave an
+    // unhandled rejection behind.
+    this.#collecting.catch(() => {})
+  }
+
   /** Reads the rest of a streamed body; resolves to this response. */
   async load(): Promise<this> {
     if (this.#state === 'loaded') return this
     if (this.#state === 'consumed') throw this.#consumedError()
     this.#state = 'consumed'
     try {
-      this.#content = await readAll(this.#source, this.#plan())
+      const plan = this.#plan()
+      this.#content = decodeWhole(await (this.#collecting ?? this.#source.collect()), plan)
     } catch (err) {
       this.#source.destroy()
       throw this.#translate(err)
@@ -214,7 +229,7 @@ export class Response {
 
   /** The body bytes exactly as they arrived, not decompressed (`stream: true` only). */
   get raw(): Readable {
-    if (this.#state !== 'unread') throw this.#consumedError()
+    if (this.#state !== 'unread' || this.#collecting !== null) throw this.#consumedError()
     this.#state = 'consumed'
     const source = this.#source
     const iterator = source[Symbol.asyncIterator]()
@@ -248,7 +263,7 @@ export class Response {
     if (this.#state !== 'unread') return
     this.#state = 'consumed'
     try {
-      await this.#source.dump()
+      await (this.#collecting ?? this.#source.dump())
     } catch {
       // A redirect body that fails to arrive costs its connection, not the redirect.
       this.#source.destroy()
@@ -277,6 +292,12 @@ export class Response {
       return
     }
     if (this.#state === 'consumed') throw this.#consumedError()
+    if (this.#collecting !== null) {
+      // Already being read whole: hand it out from memory once it is in.
+      await this.load()
+      yield* slices(this.#content as Buffer, chunkSize)
+      return
+    }
     this.#state = 'consumed'
     try {
       const decoded = decodedChunks(this.#source, this.#plan())

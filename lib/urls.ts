@@ -527,6 +527,8 @@ function authorityOf(url: string): { start: number; end: number } | null {
  * is none, when there is no `:` (Requests then gets ('', '') and sends no auth) or both are empty.
  */
 export function authFromUrl(url: string): [string, string] | null {
+  // The common case, a URL without '@' at all, is answered without finding its authority.
+  if (!url.includes('@')) return null
   const span = authorityOf(url)
   if (span === null) return null
   const at = url.lastIndexOf('@', span.end - 1)
