@@ -126,6 +126,32 @@ t.test('with the default depth nothing is pipelined', async t => {
   await settled(t, m)
 })
 
+t.test('pipelined requests go to the least loaded connection', async t => {
+  const h = await holdingServer(t, { holdMs: 30 })
+  const m = manager(t, { maxSize: 2, block: true, pipelining: 3 })
+  t.same(await Promise.all([text(m, h.server, '/warm1'), text(m, h.server, '/warm2')]), ['GET /warm1', 'GET /warm2'])
+  t.equal(h.server.accepted, 2)
+  const targets = ['/a', '/b', '/c', '/d']
+  t.same(await Promise.all(targets.map(target => text(m, h.server, target))), targets.map(target => `GET ${target}`))
+  for (const connection of [1, 2]) {
+    const mine = h.arrivals.filter(a => a.connection === connection && targets.includes(a.target))
+    t.same(mine.map(a => a.waiting), [0, 1], `connection ${connection} carried two of them, the second pipelined`)
+  }
+  t.equal(h.server.accepted, 2, 'no third connection')
+  await settled(t, m)
+})
+
+t.test('without poolBlock, a request is pipelined before an extra connection is opened', async t => {
+  const h = await holdingServer(t, { holdMs: 30 })
+  const m = manager(t, { maxSize: 1, pipelining: 3 })
+  await warm(t, m, h.server)
+  const targets = ['/a', '/b', '/c', '/d']
+  t.same(await Promise.all(targets.map(target => text(m, h.server, target))), targets.map(target => `GET ${target}`))
+  t.same(h.arrivals.filter(a => a.connection === 1).map(a => a.waiting), [0, 0, 1, 2], 'three in flight on the one connection')
+  t.equal(h.server.accepted, 2, 'the fourth, with no room behind, got an extra connection')
+  await settled(t, m)
+})
+
 t.test('a POST is never pipelined, nor is anything written behind it', async t => {
   const h = await holdingServer(t, { holdMs: 30 })
   const m = manager(t, { maxSize: 1, block: true, pipelining: 4 })
