@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LookupFunction } from 'node:net'
-import { fromWireError, InvalidHeader, isWireError, ProxyError, RequestException, RetryError, SSLError } from './errors.js'
+import { fromWireError, InvalidHeader, isWireError, ProxyError, ReadTimeout, RequestException, RetryError, SSLError } from './errors.js'
 import type { CertInput, SendOptions, VerifyInput } from './options.js'
 import { PoolManager, type OriginStats, type PoolResponse, type TlsOptions } from './pool/index.js'
 import type { PreparedRequest } from './request.js'
@@ -153,6 +153,9 @@ function attachRequest(err: unknown, request: PreparedRequest): unknown {
 /** Which retry counter a failure spends, or null when it is not a transport failure at all. */
 function failureKind(err: unknown): FailureKind | null {
   if (!(err instanceof RequestException) || err instanceof SSLError || err instanceof InvalidHeader) return null
+  // A server that went quiet is a read failure (urllib3 retries it when the policy allows);
+  // a spent total timeout is not: retrying would outlive the budget the caller set.
+  if (err instanceof ReadTimeout) return err.code === 'READ_TIMEOUT' ? 'read' : null
   const phase = (err as { phase?: unknown }).phase
   if (phase === 'connect') return 'connect'
   if (phase === 'write' || phase === 'head' || phase === 'body') return 'read'

@@ -422,11 +422,11 @@ export class Connection implements ResponseHandler, BodySource {
     }
     const now = performance.now()
     if (exchange.totalDeadline !== undefined && now >= exchange.totalDeadline) {
-      this.expire(exchange, `the request took longer than its total timeout`)
+      this.expire(exchange, 'TOTAL_TIMEOUT', `the request took longer than its total timeout`)
       return
     }
     if (exchange.readTimeout !== undefined && !this.readPaused && now - this.lastRead >= exchange.readTimeout) {
-      this.expire(exchange, `no data from the server for ${exchange.readTimeout} ms`)
+      this.expire(exchange, 'READ_TIMEOUT', `no data from the server for ${exchange.readTimeout} ms`)
       return
     }
     if (this.behind !== null) this.behind.expire(now)
@@ -434,9 +434,10 @@ export class Connection implements ResponseHandler, BodySource {
     if (due !== Infinity) this.armTimer(due - now)
   }
 
-  private expire(exchange: Exchange, why: string): void {
+  /** READ_TIMEOUT: the server went quiet (worth a retry); TOTAL_TIMEOUT: the caller's budget is spent. */
+  private expire(exchange: Exchange, code: 'READ_TIMEOUT' | 'TOTAL_TIMEOUT', why: string): void {
     this.exchange = null
-    exchange.fail(new ReadTimeout(`${why} (${exchange.phase}) for url: ${exchange.url}`, { url: exchange.url }))
+    exchange.fail(new ReadTimeout(`${why} (${exchange.phase}) for url: ${exchange.url}`, { url: exchange.url, code }))
     this.destroy()
   }
 }

@@ -94,7 +94,7 @@ export class Behind {
   expire(now: number): void {
     for (const exchange of this.line) {
       if (exchange.totalDeadline === undefined || now < exchange.totalDeadline) continue
-      this.discard(exchange, new ReadTimeout(`the request took longer than its total timeout (waiting behind pipelined requests) for url: ${exchange.url}`, { url: exchange.url }))
+      this.discard(exchange, new ReadTimeout(`the request took longer than its total timeout (waiting behind pipelined requests) for url: ${exchange.url}`, { url: exchange.url, code: 'TOTAL_TIMEOUT' }))
     }
   }
 }
