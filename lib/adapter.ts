@@ -51,14 +51,29 @@ export class HTTPAdapter implements Connection {
     })
   }
 
-  async send(request: PreparedRequest, options: SendOptions): Promise<Response> {
+  send(request: PreparedRequest, options: SendOptions): Promise<Response> {
+    // No retries allowed (the default): one exchange, and none of the policy's bookkeeping.
+    if (this.maxRetries.total === 0) {
+      let exchange: Promise<PoolResponse>
+      try {
+        exchange = this.#exchange(request, options)
+      } catch (err) {
+        return Promise.reject(attachRequest(err, request))
+      }
+      return exchange.then(
+        (res) => this.#responseFor(request, res, options),
+        (err: unknown) => Promise.reject(attachRequest(err, request)),
+      )
+    }
+    return this.#sendWithRetries(request, options)
+  }
+
+  async #sendWithRetries(request: PreparedRequest, options: SendOptions): Promise<Response> {
     let retry = this.maxRetries
     for (;;) {
       let response: Response
       try {
-        response = this.#buildResponse(request, await this.#exchange(request, options))
-        // A buffered send reads the body at once; a redirect's body is left to be drained.
-        if (!options.stream && !response.isRedirect) response.prefetch()
+        response = this.#responseFor(request, await this.#exchange(request, options), options)
       } catch (err) {
         const error = attachRequest(err, request)
         const kind = failureKind(error)
@@ -121,6 +136,13 @@ export class HTTPAdapter implements Connection {
       signal: options.signal ?? undefined,
       tls: target.scheme === 'https' ? tlsOptions(options.verify, options.cert, request) : undefined,
     })
+  }
+
+  #responseFor(request: PreparedRequest, res: PoolResponse, options: SendOptions): Response {
+    const response = this.#buildResponse(request, res)
+    // A buffered send reads the body at once; a redirect's body is left to be drained.
+    if (!options.stream && !response.isRedirect) response.prefetch()
+    return response
   }
 
   #buildResponse(request: PreparedRequest, res: PoolResponse): Response {

@@ -183,19 +183,32 @@ export class Response {
   }
 
   /** Reads the rest of a streamed body; resolves to this response. */
-  async load(): Promise<this> {
-    if (this.#state === 'loaded') return this
-    if (this.#state === 'consumed') throw this.#consumedError()
+  load(): Promise<this> {
+    if (this.#state === 'loaded') return Promise.resolve(this)
+    if (this.#state === 'consumed') return Promise.reject(this.#consumedError())
     this.#state = 'consumed'
-    try {
-      const plan = this.#plan()
-      this.#content = decodeWhole(await (this.#collecting ?? this.#source.collect()), plan)
-    } catch (err) {
+    const fail = (err: unknown): never => {
       this.#source.destroy()
       throw this.#translate(err)
     }
-    this.#state = 'loaded'
-    return this
+    let plan: DecodingPlan
+    let raw: Promise<Buffer>
+    try {
+      plan = this.#plan()
+      raw = this.#collecting ?? this.#source.collect()
+    } catch (err) {
+      return Promise.reject(this.#translate(err))
+    }
+    // Not async: a buffered send ends here, and every promise hop is paid per request.
+    return raw.then((bytes) => {
+      try {
+        this.#content = decodeWhole(bytes, plan)
+      } catch (err) {
+        fail(err)
+      }
+      this.#state = 'loaded'
+      return this
+    }, fail)
   }
 
   /**

@@ -178,15 +178,31 @@ export class Session {
   }
 
   /** Sends a PreparedRequest: adapter, hooks, cookies, redirects, and the body unless streaming. */
-  async send(request: PreparedRequest, init: SendInit = {}): Promise<Response> {
+  send(request: PreparedRequest, init: SendInit = {}): Promise<Response> {
     if (!(request instanceof PreparedRequest)) {
-      throw new TypeError('Session.send takes a PreparedRequest: call request.prepare() or session.prepareRequest(request) first')
+      return Promise.reject(new TypeError('Session.send takes a PreparedRequest: call request.prepare() or session.prepareRequest(request) first'))
     }
-    const options = this.#sendOptions(request, init)
-    const adapter = this.getAdapter(request.url)
-    // Adapters always hand back the body unread; it is loaded below, after redirects, so that a
-    // redirect's body is drained rather than decompressed.
-    let r = await adapter.send(request, options)
+    let options: SendOptions
+    let adapter: Connection
+    try {
+      options = this.#sendOptions(request, init)
+      adapter = this.getAdapter(request.url)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    // Adapters hand back the body unread; it is loaded last, after redirects, so that a
+    // redirect's body is drained rather than decompressed. Plain promise chaining rather than
+    // async functions: on the common path (no hooks, no redirect) that saves promise hops.
+    return adapter.send(request, options).then((r) => {
+      if (request.hooks.response.length > 0 || r.isRedirect) return this.#policies(r, request, options)
+      this.#storeCookies(r)
+      return options.stream ? r : r.load()
+    })
+  }
+
+  /** Hooks, cookies of every response and redirects, then the body unless streaming. */
+  async #policies(first: Response, request: PreparedRequest, options: SendOptions): Promise<Response> {
+    let r = first
     if (request.hooks.response.length > 0) r = await dispatchHooks(request.hooks.response, r, options)
     this.#storeAllCookies(r)
     if (r.isRedirect) {
@@ -254,9 +270,9 @@ export class Session {
 
   /** The adapter mounted for the longest prefix of `url`. */
   getAdapter(url: string): Connection {
-    const lower = url.toLowerCase()
     for (const [prefix, adapter] of this.adapters) {
-      if (lower.startsWith(prefix.toLowerCase())) return adapter
+      // Prefixes match ignoring case, as Requests lower-cases both; most URLs match as written.
+      if (url.startsWith(prefix) || url.slice(0, prefix.length).toLowerCase() === prefix.toLowerCase()) return adapter
     }
     throw new InvalidSchema(`No connection adapters were found for ${JSON.stringify(url)}`, { url, code: 'NO_ADAPTER' })
   }
