@@ -2,8 +2,8 @@
 // closed at teardown, the rejection of a promise, and the check every case ends with: the next
 // request on the same session gets its own, correct response.
 
-import type { Socket } from 'node:net'
-import type { LookupFunction } from 'node:net'
+import type { LookupFunction, Socket } from 'node:net'
+import type { Test } from 'tap'
 import { HTTPAdapter, Session, type HTTPAdapterOptions } from '../../lib/index.js'
 import { response, startRawServer, type RawServer, type RawServerOptions } from '../support/raw-server.js'
 
@@ -75,7 +75,7 @@ export function hostile(bad: (socket: Socket, target: string) => void) {
 }
 
 /** Sends GET /after on `s` and checks it gets its own response. */
-export async function nextWorks(t: { equal: (a: unknown, b: unknown, m?: string) => void }, s: Session, server: RawServer): Promise<void> {
+export async function nextWorks(t: Test, s: Session, server: RawServer): Promise<void> {
   const r = await s.get(`${base(server)}/after`, { timeout: 5000 })
   t.equal(r.statusCode, 200, 'the next request gets a 200')
   t.equal(r.text, 'after-ok', 'the next request gets its own body')
