@@ -70,6 +70,13 @@ export class ConnectionError extends RequestException {
 
 export class ProxyError extends ConnectionError {
   override name = 'ProxyError'
+  /** The status of the proxy's refusal (407, 403, 502 …), when it answered at all. */
+  status: number | null
+
+  constructor(message: string, options: ConnectionErrorOptions & { status?: number } = {}) {
+    super(message, options)
+    this.status = options.status ?? null
+  }
 }
 
 export class SSLError extends ConnectionError {

@@ -59,11 +59,13 @@ export class PoolManager {
     let pool = this.pools.get(key)
     if (pool === undefined) {
       if (request.origin.scheme === 'https') checkTlsMaterial(request.tls)
+      if (request.proxy?.origin.scheme === 'https') checkTlsMaterial(request.proxy.tls)
       pool = new Pool(key, this.settings, {
         origin: request.origin,
         tls: request.tls,
         lookup: this.options.lookup,
         sessionKey: key,
+        proxy: request.proxy,
       })
       pool.lastUsed = ++this.uses
       this.pools.set(key, pool)
@@ -117,7 +119,10 @@ function proxyKey(proxy: ProxyConfig): string {
   // Tunnels opened with different credentials must not be shared, yet the credentials must not
   // be readable in stats(): the key holds a digest of them.
   const auth = proxy.authorization === undefined ? '' : `@${createHash('sha256').update(proxy.authorization).digest('base64url').slice(0, 16)}`
-  return `${scheme}://${hostname}:${port}${auth}`
+  // An https:// proxy is a TLS peer too: connections made to it with different verification
+  // must not be shared either.
+  const tls = scheme === 'https' ? `|${tlsKeyOf(proxy.tls)}` : ''
+  return `${scheme}://${hostname}:${port}${auth}${tls}`
 }
 
 /** A wrong passphrase or a malformed PEM fails now, with a clear error, not during a handshake. */

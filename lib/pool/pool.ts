@@ -7,6 +7,7 @@
 // under maxSize; with pipelining on, behind the requests in flight on the least loaded connection
 // that accepts it (pipelining.ts); else it waits (poolBlock) or gets an extra connection.
 
+import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { ConnectTimeout, ConnectionError, SSLError } from '../errors.js'
 import { Connection, type ConnectionOwner } from './connection.js'
@@ -225,13 +226,13 @@ export class Pool implements ConnectionOwner {
     const { request } = exchange
     const extra = !this.hasRoom()
     this.dialing++
-    const { socket, ready } = dial({ ...this.dialOptions, lookup: request.lookup ?? this.dialOptions.lookup })
+    const { cancel, ready } = dial({ ...this.dialOptions, lookup: request.lookup ?? this.dialOptions.lookup })
     const url = `${this.dialOptions.origin.scheme}://${this.dialOptions.origin.hostname}:${this.dialOptions.origin.port}/`
     let timer: NodeJS.Timeout | undefined
     let failure: Error | null = null
     const stop = (error: Error): void => {
       failure = error
-      socket.destroy()
+      cancel()
     }
     const connectMs = deadlineMs(request.timeout?.connect, totalDeadline)
     if (connectMs !== undefined) {
@@ -240,8 +241,9 @@ export class Pool implements ConnectionOwner {
     const signal = request.signal
     const onAbort = (): void => stop(signal!.reason as Error)
     signal?.addEventListener('abort', onAbort, { once: true })
+    let socket: Socket
     try {
-      await ready
+      socket = await ready
     } catch (err) {
       throw failure ?? translateFailure(err, 'connect', url)
     } finally {
