@@ -265,7 +265,15 @@ function readCaDirectory(dir: string): Buffer {
   return Buffer.concat(parts)
 }
 
+/** Set once the process has been warned about `verify: false`. */
+let warnedInsecure = false
+
 function tlsOptions(verify: VerifyInput, cert: CertInput | null, request: PreparedRequest): TlsOptions {
+  if (verify === false && !warnedInsecure) {
+    // urllib3 warns on every such request; once per process says it without drowning a log.
+    warnedInsecure = true
+    process.emitWarning(`verify: false: the certificate of ${wireTarget(request.url).hostname} (and of every later host asked with verify: false) is not checked; anyone on the path can read and change these requests`, { code: 'REQWIRE_INSECURE_REQUEST' })
+  }
   const options: { verify: boolean; ca?: Buffer; cert?: string | Buffer; key?: string | Buffer; passphrase?: string } = {
     verify: verify !== false,
   }
