@@ -165,7 +165,8 @@ export class PreparedRequest {
   }
 
   prepareBody(data?: DataInput | null, files?: FilesInput | null, json?: unknown): void {
-    const encoded = encodeBody({ data: data ?? null, files: files ?? null, json })
+    const none = (data === null || data === undefined) && (files === null || files === undefined) && json === undefined
+    const encoded = none ? null : encodeBody({ data: data ?? null, files: files ?? null, json })
     this.#bodyTaken = false
     if (encoded === null) {
       this.body = null
@@ -211,7 +212,7 @@ export class PreparedRequest {
   prepareHooks(hooks?: HookLists | HooksInput | null): void {
     if (hooks === null || hooks === undefined) return
     const response = (hooks as HooksInput).response
-    if (response === undefined || response === null) return
+    if (response === undefined || response === null || (Array.isArray(response) && response.length === 0)) return
     this.registerHook('response', response)
   }
 

@@ -37,6 +37,8 @@ export interface ResponseInit {
   transferCodings?: readonly string[]
 }
 
+const IDENTITY: DecodingPlan = Object.freeze({ kind: 'identity' })
+
 /** Status codes whose Location makes a redirect (Requests' REDIRECT_STATI). */
 export const REDIRECT_STATI: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
 
@@ -331,6 +333,8 @@ export class Response {
   }
 
   #plan(): DecodingPlan {
+    // Most bodies are not encoded at all: no list to build, no plan to make.
+    if (this.#transferCodings.length === 0 && !this.headers.has('Content-Encoding')) return IDENTITY
     try {
       return decodingPlan(this.headers.getAll('Content-Encoding'), this.#transferCodings)
     } catch (err) {

@@ -330,8 +330,8 @@ export class Session {
   }
 
   #storeCookies(r: Response): void {
-    const setCookie = r.headers.getAll('Set-Cookie')
-    if (setCookie.length > 0) storeResponseCookies(this.cookies, r.url, setCookie)
+    if (!r.headers.has('Set-Cookie')) return
+    storeResponseCookies(this.cookies, r.url, r.headers.getAll('Set-Cookie'))
   }
 }
 
@@ -362,7 +362,7 @@ export function mergeHeaders(requestHeaders: HeadersInput | null, sessionHeaders
  */
 export function mergeParams(requestParams: ParamsInput | null, sessionParams: ParamsInput): ParamsInput | null {
   const sessionIsRecord = isRecord(sessionParams)
-  if (sessionIsRecord && Object.keys(sessionParams).length === 0) return requestParams
+  if (sessionIsRecord && isEmptyRecord(sessionParams)) return requestParams
   if (requestParams === null) return sessionParams
   if (!sessionIsRecord || !isRecord(requestParams)) return requestParams
   const merged: Record<string, unknown> = { ...sessionParams }
@@ -371,6 +371,11 @@ export function mergeParams(requestParams: ParamsInput | null, sessionParams: Pa
     else merged[key] = value
   }
   return merged as ParamsInput
+}
+
+function isEmptyRecord(value: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in value) return false
+  return true
 }
 
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
