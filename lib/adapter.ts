@@ -6,9 +6,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LookupFunction } from 'node:net'
-import { fromWireError, InvalidHeader, isWireError, ProxyError, ReadTimeout, RequestException, RetryError, SSLError } from './errors.js'
+import { fromWireError, InvalidHeader, isWireError, ReadTimeout, RequestException, RetryError, SSLError } from './errors.js'
 import type { CertInput, SendOptions, VerifyInput } from './options.js'
-import { PoolManager, type OriginStats, type PoolResponse, type TlsOptions } from './pool/index.js'
+import { PoolManager, type OriginStats, type PoolResponse, type ProxyConfig, type TlsOptions } from './pool/index.js'
+import { parseProxyUrl, selectProxy, type ParsedProxy } from './proxies.js'
 import type { PreparedRequest } from './request.js'
 import { Response, type Connection } from './response.js'
 import { Retry, type FailureKind } from './retry.js'
@@ -113,28 +114,39 @@ export class HTTPAdapter implements Connection {
 
   #exchange(request: PreparedRequest, options: SendOptions): Promise<PoolResponse> {
     const target = wireTarget(request.url)
-    if (proxyFor(options.proxies, target.scheme, target.hostname) !== undefined) {
-      // Proxies are their own piece of work (the TLS-and-proxies issue); sending around a proxy
-      // the caller asked for would be worse than refusing.
-      throw new ProxyError(`requests through proxies are not supported yet (${request.url})`, { request, code: 'PROXY_UNSUPPORTED' })
-    }
     // The Host header, if set by hand, replaces the one made from the URL (Requests allows it).
     let host: string = target.host
+    let proxyAuthorization: string | undefined
     const fields: string[] = []
     request.headers.forEach((value, name) => {
       if (name.length === 4 && name.toLowerCase() === 'host') host = value
+      else if (name.length === 19 && name.toLowerCase() === 'proxy-authorization') proxyAuthorization = value
       else fields.push(name, value)
     })
+    const proxyUrl = selectProxy(request.url, options.proxies)
+    const proxy = proxyUrl === null ? undefined : proxyConfig(proxyUrl, proxyAuthorization, options.verify, request)
+    let requestTarget = target.target
+    if (proxy !== undefined && target.scheme === 'http') {
+      // A plain-http proxy forwards the request itself: absolute-form (RFC 9112 §3.2.2), and the
+      // proxy's credentials on every request, since the proxy reads each one.
+      requestTarget = `http://${target.host}${target.target}`
+      if (proxy.authorization !== undefined) fields.push('Proxy-Authorization', proxy.authorization)
+    } else if (proxy === undefined && proxyAuthorization !== undefined) {
+      // No proxy: a Proxy-Authorization set by hand goes to whoever asked for it.
+      fields.push('Proxy-Authorization', proxyAuthorization)
+    }
+    // Through a CONNECT tunnel the credentials went to the proxy on the CONNECT: the origin never sees them.
     return this.#pool.request({
       origin: { scheme: target.scheme, hostname: target.hostname, port: target.port },
       method: request.method,
-      target: target.target,
+      target: requestTarget,
       host,
       headers: fields,
       body: request.takeBody(),
       timeout: options.timeout,
       signal: options.signal ?? undefined,
       tls: target.scheme === 'https' ? tlsOptions(options.verify, options.cert, request) : undefined,
+      proxy,
     })
   }
 
@@ -223,15 +235,34 @@ function sleep(ms: number, signal: AbortSignal | null): Promise<void> {
   })
 }
 
-/** The proxy URL for a request, by Requests' key order: scheme://host, scheme, all://host, all. */
-export function proxyFor(proxies: Readonly<Record<string, string>>, scheme: string, hostname: string): string | undefined {
-  if (isEmpty(proxies)) return undefined // the common case, without building the two keys
-  return proxies[`${scheme}://${hostname}`] ?? proxies[scheme] ?? proxies[`all://${hostname}`] ?? proxies.all
-}
+/** Proxy settings by URL, credentials and verification: one object each, so the pool's keys are computed once. */
+const proxyConfigs = new Map<string, ProxyConfig>()
 
-function isEmpty(record: Readonly<Record<string, unknown>>): boolean {
-  for (const _ in record) return false
-  return true
+/**
+ * The pool's ProxyConfig for a proxy URL. Credentials come from the URL's userinfo, else from a
+ * Proxy-Authorization header the request carries (HTTPProxyAuth). An https:// proxy is verified
+ * as the origin would be (the request's verify setting and CA bundle).
+ */
+function proxyConfig(proxyUrl: string, headerAuthorization: string | undefined, verify: VerifyInput, request: PreparedRequest): ProxyConfig {
+  const key = `${proxyUrl}\0${headerAuthorization ?? ''}\0${String(verify)}`
+  const known = proxyConfigs.get(key)
+  if (known !== undefined) return known
+  let parsed: ParsedProxy
+  try {
+    parsed = parseProxyUrl(proxyUrl)
+  } catch (err) {
+    if (err instanceof RequestException) err.request = request
+    throw err
+  }
+  const authorization = parsed.authorization ?? headerAuthorization
+  const config: ProxyConfig = {
+    origin: { scheme: parsed.scheme, hostname: parsed.hostname, port: parsed.port },
+    ...(authorization === undefined ? {} : { authorization }),
+    ...(parsed.scheme === 'https' ? { tls: tlsOptions(verify, null, request) } : {}),
+  }
+  if (proxyConfigs.size >= 64) proxyConfigs.clear()
+  proxyConfigs.set(key, config)
+  return config
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import { cookiejarFromDict, mergeCookies, RequestsCookieJar, storeResponseCookie
 import { InvalidSchema, TooManyRedirects } from './errors.js'
 import { dispatchHooks, type HookLists } from './hooks.js'
 import { netrcAuth } from './netrc.js'
+import { resolveProxies } from './proxies.js'
 import {
   normalizeTimeout,
   type CertInput,
@@ -24,6 +25,9 @@ import type { Connection, Response } from './response.js'
 import { CaseInsensitiveDict } from './structures.js'
 import type { ParamsInput } from './urls.js'
 import { VERSION } from './version.js'
+
+const NO_PROXIES: Readonly<Record<string, string>> = Object.freeze({})
+const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY', 'no_proxy', 'NO_PROXY', 'REQUEST_METHOD'] as const
 
 /** Requests' DEFAULT_REDIRECT_LIMIT. */
 export const DEFAULT_MAX_REDIRECTS = 30
@@ -70,6 +74,9 @@ export class Session {
   readonly adapters = new Map<string, Connection>()
   /** Until when netrc is known to have nothing (see #netrc). */
   #netrcAbsentUntil = 0
+  /** The proxy variables of the environment, and until when they are taken as read (see #environment). */
+  #env: NodeJS.ProcessEnv = {}
+  #envReadUntil = 0
 
   constructor(init: SessionInit = {}) {
     this.mount('https://', init.adapter ?? new HTTPAdapter())
@@ -301,14 +308,7 @@ export class Session {
     // Requests takes a CA bundle from the environment only when verification is left on. Each
     // process.env read is a call into C++, so plain http:// requests do not pay for it.
     if (verify === true && this.trustEnv && isHttps(request.url)) verify = caBundleFromEnv() ?? true
-    let proxies: Record<string, string> = this.proxies
-    if (init.proxies !== null && init.proxies !== undefined) {
-      proxies = { ...this.proxies }
-      for (const [key, value] of Object.entries(init.proxies)) {
-        if (value === null || value === undefined) delete proxies[key]
-        else proxies[key] = value
-      }
-    }
+    const proxies = resolveProxies(request.url, init.proxies ?? NO_PROXIES, this.proxies, this.trustEnv, this.#environment())
     return {
       stream: init.stream ?? this.stream,
       timeout: normalizeTimeout(init.timeout),
@@ -324,6 +324,24 @@ export class Session {
    * Cookies of a response and of any a hook put in its history (Digest's 401 may set one the
    * retry needed): Requests stores both after the hooks have run.
    */
+  /**
+   * The environment's proxy variables. Each process.env read is a call into C++, and a request
+   * through a session would make up to eight of them, so the values are read at most once a
+   * second: a proxy variable changed at run time applies to this session within a second.
+   */
+  #environment(): NodeJS.ProcessEnv {
+    const now = Date.now()
+    if (now < this.#envReadUntil) return this.#env
+    const env: NodeJS.ProcessEnv = {}
+    for (const name of PROXY_VARIABLES) {
+      const value = process.env[name]
+      if (value !== undefined) env[name] = value
+    }
+    this.#env = env
+    this.#envReadUntil = now + 1000
+    return env
+  }
+
   #storeAllCookies(r: Response): void {
     for (const earlier of r.history) this.#storeCookies(earlier)
     this.#storeCookies(r)
