@@ -11,7 +11,7 @@
 
 import { latency, loadAsync } from './child.js'
 import { throughput, type Metrics } from './harness.js'
-import { createDriver, type ClientName, type Driver, type Target, type Workload } from './clients-drivers.js'
+import { createDriver, expectedBytes, type ClientName, type Driver, type Target, type Workload } from './clients-drivers.js'
 
 export type ChildRequest =
   | { readonly type: 'setup'; readonly client: ClientName; readonly target: Target; readonly workload: Workload }
@@ -26,7 +26,7 @@ export type ChildReply =
 
 let driver: Driver | null = null
 let workload: Workload | null = null
-let client = ''
+let client: ClientName = 'raw-socket'
 
 async function handle(message: ChildRequest): Promise<ChildReply> {
   if (message.type === 'setup') {
@@ -37,7 +37,8 @@ async function handle(message: ChildRequest): Promise<ChildReply> {
   }
   if (driver === null || workload === null) throw new Error('round before setup')
   const d = driver
-  const expected = workload.responseBytes
+  // The decoded length for clients, the length as sent for raw-socket (see clients-drivers.ts).
+  const expected = expectedBytes(client, workload)
   const op = async (): Promise<void> => {
     const n = await d.exchange()
     if (n !== expected) throw new Error(`${client}: ${n} body bytes, expected ${expected}`)
@@ -93,7 +94,8 @@ async function probe(d: Driver, w: Workload): Promise<string> {
   const n = await d.exchange((chunk) => {
     first = chunk
   })
-  if (n !== w.responseBytes) throw new Error(`${client} probe: ${n} body bytes, expected ${w.responseBytes}`)
+  const expected = expectedBytes(client, w)
+  if (n !== expected) throw new Error(`${client} probe: ${n} body bytes, expected ${expected}`)
   const start = (first as Buffer | null)?.toString('latin1', 0, 40) ?? ''
   if (w.expectPrefix !== undefined && !start.startsWith(w.expectPrefix)) {
     throw new Error(`${client} probe: body starts ${JSON.stringify(start)}, expected ${JSON.stringify(w.expectPrefix)}`)

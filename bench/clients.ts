@@ -1,4 +1,5 @@
-// The client suite: reqwire's connection pool against undici.request, node:http and a raw-socket
+// The client suite: reqwire (its Requests API and its pool alone) against undici.request (the
+// baseline), undici.fetch, the global fetch, node:http, axios, got, node-fetch and a raw-socket
 // ceiling, each client in a process of its own, against a server in another process on
 // 127.0.0.1 (bench/server.ts, and nginx when it is installed).
 //
@@ -20,9 +21,9 @@ import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { Contender, Metrics, MetricSpec, Prepared, RunContext, Scenario, Suite } from './harness.js'
-import { KiB, MiB } from './harness.js'
+import { CHUNK_COUNT, CHUNKED_DECODED_BYTES, chunkedBody, gzipJson, KiB, MiB } from './bodies.js'
 import type { ChildReply, ChildRequest } from './clients-child.js'
-import { CLIENTS, type ClientName, type Target, type Workload } from './clients-drivers.js'
+import { CLIENTS, QUICK_CLIENTS, type ClientName, type Target, type Workload } from './clients-drivers.js'
 
 // ── Processes, stopped whatever happens ──────────────────────────────────────────────────────
 
@@ -123,6 +124,8 @@ interface ServerStats {
 
 interface RunningServer {
   readonly target: Target
+  /** The same server over TLS (own server only). */
+  readonly tlsTarget?: Target
   /** Start counting (own server only). */
   mark?(): Promise<void>
   stats?(): Promise<ServerStats>
@@ -143,9 +146,10 @@ const ownServer: ServerKind = {
   echoes: true,
   async start() {
     const peer = new Peer(fork(sibling('server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), 'bench/server.js')
-    const { port } = await peer.next<{ type: 'listening'; port: number }>(15_000)
+    const { port, tlsPort } = await peer.next<{ type: 'listening'; port: number; tlsPort: number }>(15_000)
     return {
-      target: { host: '127.0.0.1', port },
+      target: { scheme: 'http', host: '127.0.0.1', port },
+      tlsTarget: { scheme: 'https', host: '127.0.0.1', port: tlsPort, ca: tlsCaPath() },
       async mark() {
         await peer.ask({ type: 'mark' }, 10_000)
       },
@@ -155,13 +159,26 @@ const ownServer: ServerKind = {
   },
 }
 
-/** bench/nginx.sh in the source tree, whether this file runs from bench/ or .build/bench/. */
-function nginxScript(): string {
-  for (const candidate of ['../../bench/nginx.sh', './nginx.sh']) {
-    const path = fileURLToPath(new URL(candidate, import.meta.url))
-    if (existsSync(path)) return path
+/** A file of the source tree, whether this file runs from bench/ or .build/bench/. */
+function sourceFile(path: string): string {
+  for (const candidate of [`../../${path}`, `../${path}`]) {
+    const found = fileURLToPath(new URL(candidate, import.meta.url))
+    if (existsSync(found)) return found
   }
-  throw new Error('bench/nginx.sh not found')
+  throw new Error(`${path} not found`)
+}
+
+function nginxScript(): string {
+  return sourceFile('bench/nginx.sh')
+}
+
+/**
+ * The test fixtures' CA (test/fixtures/tls/ca.pem, see test/support/tls-fixtures.ts), which
+ * signed the own server's certificate for 127.0.0.1. Every client is given it as its users give
+ * a private CA; none turns verification off.
+ */
+function tlsCaPath(): string {
+  return sourceFile('test/fixtures/tls/ca.pem')
 }
 
 const nginxServer: ServerKind = {
@@ -188,7 +205,7 @@ const nginxServer: ServerKind = {
       })
     })
     return {
-      target: { host: '127.0.0.1', port },
+      target: { scheme: 'http', host: '127.0.0.1', port },
       stop: () =>
         new Promise<void>((resolve) => {
           if (proc.exitCode !== null || proc.signalCode !== null) return resolve()
@@ -267,6 +284,10 @@ interface Shape {
   readonly warmupScale: number
   /** Also run against nginx in quick runs (the workloads the issue's goals name). */
   readonly quickWithNginx: boolean
+  /** Run in quick runs at all (the scenarios the issue's goals name; the others are full runs only). */
+  readonly quick: boolean
+  /** Over TLS: the own server's TLS listener; nginx's config has none, so the shape runs on the own server only. */
+  readonly tls?: boolean
 }
 
 function small(concurrency: number, quickWithNginx: boolean): Shape {
@@ -279,14 +300,16 @@ function small(concurrency: number, quickWithNginx: boolean): Shape {
     timeScale: 1,
     warmupScale: 1,
     quickWithNginx,
+    quick: true,
   }
 }
 
+const CHUNKED_WIRE_BYTES = chunkedBody().length
+const GZIP_JSON = gzipJson()
+
 /**
- * The workloads, in table order. Later issues add theirs here, with the route in
- * bench/server.ts and bench/nginx.sh: a chunked response (`/chunked`, 64 KiB in 1 KiB chunks),
- * a gzip response (`/gzip`, decoded by every client) and HTTPS (a `scheme` and CA in `Target`,
- * the own server wrapped in `tls.createServer` with test/fixtures' certificate).
+ * The workloads, in table order; each path is a route of bench/server.ts and bench/nginx.sh. The
+ * goals' workloads come first and run in quick runs; chunked, gzip and HTTPS in full runs only.
  */
 const SHAPES: readonly Shape[] = [
   small(1, false),
@@ -301,6 +324,7 @@ const SHAPES: readonly Shape[] = [
     timeScale: 1,
     warmupScale: 1,
     quickWithNginx: false,
+    quick: true,
   },
   {
     id: '1m-c4',
@@ -311,6 +335,7 @@ const SHAPES: readonly Shape[] = [
     timeScale: 1,
     warmupScale: 0.05,
     quickWithNginx: true,
+    quick: true,
   },
   {
     id: '64m-stream',
@@ -321,6 +346,41 @@ const SHAPES: readonly Shape[] = [
     timeScale: 2,
     warmupScale: 0.001,
     quickWithNginx: false,
+    quick: true,
+  },
+  {
+    id: 'chunked-c16',
+    title: `GET 16 KiB body, chunked (${CHUNK_COUNT} × 1 KiB chunks), buffered, c=16`,
+    workload: { method: 'GET', path: '/chunked', requestBytes: 0, mode: 'buffer', concurrency: 16, responseBytes: CHUNKED_DECODED_BYTES, wireBytes: CHUNKED_WIRE_BYTES },
+    headline: 'ops/s',
+    metrics: SMALL_METRICS,
+    timeScale: 1,
+    warmupScale: 0.5,
+    quickWithNginx: false,
+    quick: false,
+  },
+  {
+    id: 'gzip-c16',
+    title: `GET gzip JSON, ${GZIP_JSON.encoded.length.toLocaleString('en-US')} B sent, ${GZIP_JSON.decoded.length.toLocaleString('en-US')} B decoded, buffered, c=16`,
+    workload: { method: 'GET', path: '/gzip', requestBytes: 0, mode: 'buffer', concurrency: 16, responseBytes: GZIP_JSON.decoded.length, wireBytes: GZIP_JSON.encoded.length },
+    headline: 'ops/s',
+    metrics: SMALL_METRICS,
+    timeScale: 1,
+    warmupScale: 0.5,
+    quickWithNginx: false,
+    quick: false,
+  },
+  {
+    id: 'https-c16',
+    title: 'HTTPS GET 100 B body, c=16 (TLS 1.3, keep-alive)',
+    workload: { method: 'GET', path: '/small', requestBytes: 0, mode: 'buffer', concurrency: 16, responseBytes: 100 },
+    headline: 'ops/s',
+    metrics: SMALL_METRICS,
+    timeScale: 1,
+    warmupScale: 1,
+    quickWithNginx: false,
+    quick: false,
+    tls: true,
   },
 ]
 
@@ -335,7 +395,9 @@ const BASELINE: ClientName = 'undici.request'
  */
 const TIMING = {
   quick: { warmupOps: 5000, warmupMaxMs: 3000, rewarmMs: 50, minTimeMs: 150 },
-  full: { warmupOps: 12_000, warmupMaxMs: 8000, rewarmMs: 200, minTimeMs: 1000 },
+  // Ten clients and nine scenarios: half-second rounds keep a full run to a few minutes, and
+  // five of them still give a median that one burst of load from elsewhere cannot move.
+  full: { warmupOps: 12_000, warmupMaxMs: 8000, rewarmMs: 100, minTimeMs: 500 },
 } as const
 
 /** Beyond its warm-up and timed span, how long a round may take before the child counts as hung. */
@@ -364,7 +426,7 @@ function clientScenario(shape: Shape, server: ServerKind, leadNote?: string): Cl
     metrics,
     headline: shape.headline,
     baseline: BASELINE,
-    quick: server.id === 'own' || shape.quickWithNginx,
+    quick: shape.quick && (server.id === 'own' || shape.quickWithNginx),
     async prepare(ctx: RunContext): Promise<Prepared> {
       const timing = ctx.quick ? TIMING.quick : TIMING.full
       // The harness reads the notes after the last round: failures seen in rounds go here too.
@@ -379,7 +441,8 @@ function clientScenario(shape: Shape, server: ServerKind, leadNote?: string): Cl
       } catch (error) {
         notes.push(`${server.id} did not start, every round was skipped: ${firstLine(error)}`)
       }
-      const target = running?.target
+      const target = shape.tls === true ? running?.tlsTarget : running?.target
+      if (running !== null && target === undefined) notes.push(`${server.id} has no TLS listener, every round was skipped`)
 
       const setup = async (slot: Slot): Promise<string> => {
         if (target === undefined) throw new Error('no server')
@@ -407,7 +470,8 @@ function clientScenario(shape: Shape, server: ServerKind, leadNote?: string): Cl
         slot.peer = null
       }
 
-      const slots: Slot[] = CLIENTS.map((client) => ({ client, peer: null }))
+      // Quick runs keep five clients (see QUICK_CLIENTS) so that they stay under a minute.
+      const slots: Slot[] = CLIENTS.filter((client) => !ctx.quick || QUICK_CLIENTS.has(client)).map((client) => ({ client, peer: null }))
       const probes = await Promise.all(
         slots.map(async (slot) => {
           try {
@@ -499,13 +563,13 @@ const NO_NGINX = 'nginx is not installed (command -v nginx): the nginx scenarios
 
 const scenarios: ClientScenario[] = [
   ...SHAPES.map((shape, i) => clientScenario(shape, ownServer, i === 0 && !withNginx ? NO_NGINX : undefined)),
-  ...(withNginx ? SHAPES.map((shape) => clientScenario(shape, nginxServer)) : []),
+  ...(withNginx ? SHAPES.filter((shape) => shape.tls !== true).map((shape) => clientScenario(shape, nginxServer)) : []),
 ]
 
 export const clientsSuite: Suite & { readonly rounds: { readonly quick: number; readonly full: number } } = {
   name: 'clients',
-  title: 'HTTP clients on loopback: reqwire pool vs undici.request, node:http and raw sockets, one process each',
+  title: 'HTTP clients on loopback: reqwire vs undici, fetch, node:http, axios, got, node-fetch and raw sockets, one process each',
   // Each round is a child's warm-up plus a timed closed loop: fewer, longer rounds than in-process suites.
-  rounds: { quick: 3, full: 7 },
+  rounds: { quick: 3, full: 5 },
   scenarios,
 }

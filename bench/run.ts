@@ -2,7 +2,7 @@
 // table per scenario as soon as it is done, and writes the whole run as JSON and markdown into
 // bench/results/ (git-ignored). Benchmarks print numbers; they never pass or fail.
 //
-//   node .build/bench/run.js [--quick] [--only <suite>[,<suite>…]] [--rounds <n>] [--list]
+//   node .build/bench/run.js [--quick] [--only <suite>[,<suite>…]] [--scenario <part>[,<part>…]] [--rounds <n>] [--list]
 
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     options: {
       quick: { type: 'boolean', default: false },
       only: { type: 'string', multiple: true },
+      scenario: { type: 'string', multiple: true },
       rounds: { type: 'string' },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     strict: true,
   })
   if (values.help) {
-    console.log('usage: node .build/bench/run.js [--quick] [--only <suite>[,<suite>…]] [--rounds <n>] [--list]')
+    console.log('usage: node .build/bench/run.js [--quick] [--only <suite>[,<suite>…]] [--scenario <part>[,<part>…]] [--rounds <n>] [--list]')
     return
   }
   if (values.list) {
@@ -83,6 +84,11 @@ async function main(): Promise<void> {
     throw new UsageError(`unknown suite ${unknown.join(', ')}; suites: ${SUITES.map((s) => s.name).join(', ')}`)
   }
   const suites = wanted.length === 0 ? SUITES : SUITES.filter((s) => wanted.includes(s.name))
+  // Scenarios whose name contains one of these parts; a scenario named this way runs in a quick
+  // run too, even when it is marked `quick: false`.
+  const parts = (values.scenario ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '')
+  const picked = (s: Scenario & ScenarioExtras): boolean =>
+    parts.length > 0 ? parts.some((part) => s.name.includes(part)) : !values.quick || s.quick !== false
 
   const preset = values.quick ? QUICK : FULL
   const rounds = values.rounds === undefined ? preset.rounds : Number(values.rounds)
@@ -104,9 +110,10 @@ async function main(): Promise<void> {
       timing: preset.timing,
       log: (line) => process.stderr.write(`${line}\n`),
     }
+    const chosen = suite.scenarios.filter(picked)
+    if (chosen.length === 0) continue
     console.log(`\n== ${suite.name}: ${suite.title}\n`)
     const scenarios: ScenarioResult[] = []
-    const chosen = suite.scenarios.filter((s: Scenario & ScenarioExtras) => !values.quick || s.quick !== false)
     for (const scenario of chosen) {
       const result = await runScenario(scenario, ctx)
       scenarios.push(result)

@@ -8,38 +8,35 @@
 //   POST /post    200, 100-byte body that starts with "received <n> bytes" (n: the request body)
 //   GET  /1m      200, 1 MiB body, head and body in one write
 //   GET  /64m     200, 64 MiB body written in 64 KiB chunks, waiting for 'drain' when told to
+//   GET  /chunked 200, Transfer-Encoding: chunked, 16 chunks of 1 KiB, head and body in one write
+//   GET  /gzip    200, Content-Encoding: gzip, ~16 KiB of JSON gzipped once at start-up (whatever
+//                 Accept-Encoding says: every client here accepts gzip)
 //   anything else 404
 //
-// A chunked and a gzip response come with later issues: add their paths to ROUTES (a `Route`
-// can be a fixed buffer or a writer of its own, like /64m) and their workloads to clients.ts.
+// The same handler also listens with TLS (node:tls, test/fixtures/tls/server.pem, valid for
+// 127.0.0.1 and signed by ca.pem) on a second port, for the HTTPS scenario.
 //
-// Protocol with the parent (IPC): the server sends `{ port }` once listening. The parent sends
+// Protocol with the parent (IPC): the server sends `{ port, tlsPort }` once listening. The parent sends
 // `{ type: 'mark' }` before a round and `{ type: 'stats' }` after it; the answer counts what the
 // server saw since the mark: requests, request-body bytes, and connections that carried at least
 // one request (how many sockets the client really used). The server exits when the IPC channel
 // closes, so it never outlives the bench, whatever happened to the parent.
 
+import { existsSync, readFileSync } from 'node:fs'
 import { createServer, type Socket } from 'node:net'
-
-const KiB = 1024
-const MiB = 1024 * KiB
+import { createServer as createTlsServer } from 'node:tls'
+import { fileURLToPath } from 'node:url'
+import { bodyOf, chunkedBody, gzipJson, KiB, MiB } from './bodies.js'
 
 /** A request head longer than this is refused (the clients send ~100 bytes). */
 const MAX_HEAD = 16 * KiB
 
-/** Bytes that vary by offset, so a client that mixed up two responses would not go unseen. */
-function bodyOf(length: number): Buffer {
-  const body = Buffer.allocUnsafe(length)
-  for (let i = 0; i < length; i++) body[i] = 0x61 + (i % 26)
-  return body
+function head(status: string, length: number, type = 'application/octet-stream', extra = ''): string {
+  return `HTTP/1.1 ${status}\r\nServer: reqwire-bench\r\nContent-Type: ${type}\r\n${extra}Content-Length: ${length}\r\n\r\n`
 }
 
-function head(status: string, length: number, type = 'application/octet-stream'): string {
-  return `HTTP/1.1 ${status}\r\nServer: reqwire-bench\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\n\r\n`
-}
-
-function response(status: string, body: Buffer, type?: string): Buffer {
-  return Buffer.concat([Buffer.from(head(status, body.length, type), 'latin1'), body])
+function response(status: string, body: Buffer, type?: string, extra?: string): Buffer {
+  return Buffer.concat([Buffer.from(head(status, body.length, type, extra), 'latin1'), body])
 }
 
 const SMALL = response('200 OK', bodyOf(100), 'text/plain')
@@ -49,6 +46,11 @@ const BAD_REQUEST = response('400 Bad Request', Buffer.from('bad request\n'), 't
 const STREAM_CHUNK = bodyOf(64 * KiB)
 const STREAM_CHUNKS = 1024 // 64 MiB
 const STREAM_HEAD = Buffer.from(head('200 OK', STREAM_CHUNK.length * STREAM_CHUNKS), 'latin1')
+const CHUNKED = Buffer.concat([
+  Buffer.from('HTTP/1.1 200 OK\r\nServer: reqwire-bench\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n', 'latin1'),
+  chunkedBody(),
+])
+const GZIP = response('200 OK', gzipJson().encoded, 'application/json', 'Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n')
 
 /** `/post`'s answer for a body of n bytes, built once per size. */
 const postAnswers = new Map<number, Buffer>()
@@ -87,6 +89,8 @@ const ROUTES = new Map<string, Route>([
   ['GET /small', SMALL],
   ['GET /1m', ONE_MIB],
   ['GET /64m', writeStream],
+  ['GET /chunked', CHUNKED],
+  ['GET /gzip', GZIP],
 ])
 
 // ── What the parent asks about ───────────────────────────────────────────────────────────────
@@ -214,9 +218,28 @@ class Connection {
   }
 }
 
+/** test/fixtures/tls/ in the source tree, whether this file runs from bench/ or .build/bench/. */
+function tlsFixture(name: string): Buffer {
+  for (const candidate of ['../../test/fixtures/tls/', '../test/fixtures/tls/']) {
+    const path = fileURLToPath(new URL(candidate + name, import.meta.url))
+    if (existsSync(path)) return readFileSync(path)
+  }
+  throw new Error(`test/fixtures/tls/${name} not found (bash test/fixtures/make-certs.sh makes it)`)
+}
+
+function listen(server: ReturnType<typeof createServer>): Promise<number> {
+  return new Promise((resolve) => {
+    server.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const address = server.address()
+      if (address === null || typeof address === 'string') throw new Error('server has no port')
+      resolve(address.port)
+    })
+  })
+}
+
 const server = createServer({ noDelay: true }, (socket) => new Connection(socket))
-server.listen({ host: '127.0.0.1', port: 0 }, () => {
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('server has no port')
-  process.send?.({ type: 'listening', port: address.port })
-})
+// The TLS listener hands its decrypted sockets to the same Connection: one handler, two schemes.
+const tlsServer = createTlsServer({ cert: tlsFixture('server.pem'), key: tlsFixture('server.key'), noDelay: true }, (socket) => new Connection(socket))
+tlsServer.on('tlsClientError', () => {}) // a client that gives up mid-handshake is the client's failure
+const [port, tlsPort] = await Promise.all([listen(server), listen(tlsServer)])
+process.send?.({ type: 'listening', port, tlsPort })
