@@ -5,7 +5,8 @@
 
 import t, { type Test } from 'tap'
 import { fixturePaths, fixtures, startTlsServer, clientKeyPassphrase, type TlsTestServer } from './support/tls-fixtures.js'
-import { HTTPAdapter, Session, SSLError } from '../lib/index.js'
+import { httpbinFor } from './support/httpbin.js'
+import { ConnectionError, HTTPAdapter, Session, SSLError } from '../lib/index.js'
 
 async function server(t: Test, options: Parameters<typeof startTlsServer>[0]): Promise<TlsTestServer> {
   const s = await startTlsServer(options)
@@ -122,11 +123,27 @@ t.test('a wrong passphrase or a missing file is an SSLError before connecting', 
   t.equal(srv.connections, 0, 'nothing reached the server')
 })
 
-t.test('without the client certificate the server refuses, and that is an SSLError or a ConnectionError, never a hang', async (t) => {
+t.test('without the client certificate the server refuses: an SSLError saying a client certificate is required (TLS 1.3 tells on the first read)', async (t) => {
   const srv = await server(t, { ...fixtures.server, ca: fixtures.clientCa, requestCert: true, rejectUnauthorized: true })
   const { s } = session(t)
-  const err = await s.get(`https://127.0.0.1:${srv.port}/`, { verify: fixturePaths.ca, timeout: 5000 }).catch((e: unknown) => e)
-  t.ok(err instanceof Error && (err.name === 'SSLError' || err.name === 'ConnectionError'), `got ${String(err)}`)
+  const err = await s.get(`https://127.0.0.1:${srv.port}/`, { verify: fixturePaths.ca, timeout: 5000 }).catch((e: unknown) => e) as SSLError
+  t.type(err, SSLError)
+  t.match(err.message, /client certificate/)
+})
+
+t.test('a client certificate from a CA the server does not trust is a ConnectionError, never a hang (node:tls checks it after the handshake and hangs up without an alert, so nothing says why)', async (t) => {
+  const srv = await server(t, { ...fixtures.server, ca: fixtures.otherCa, requestCert: true, rejectUnauthorized: true })
+  const { s } = session(t)
+  const err = await s.get(`https://127.0.0.1:${srv.port}/`, { verify: fixturePaths.ca, cert: [fixturePaths.client.cert, fixturePaths.client.key], timeout: 5000 }).catch((e: unknown) => e)
+  t.type(err, ConnectionError)
+})
+
+t.test('https:// to a plain-HTTP port is an SSLError that says so', async (t) => {
+  const bin = await httpbinFor(t)
+  const { s } = session(t)
+  const err = await s.get(bin.url.replace('http://', 'https://'), { timeout: 5000 }).catch((e: unknown) => e) as SSLError
+  t.type(err, SSLError)
+  t.match(err.message, /plain HTTP|TLS/)
 })
 
 t.test('keep-alive over TLS: sequential requests share one connection', async (t) => {

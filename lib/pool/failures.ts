@@ -17,6 +17,14 @@ const CERTIFICATE_PROBLEMS: Record<string, string> = {
   CERT_UNTRUSTED: 'the certificate is not trusted',
   CERT_SIGNATURE_FAILURE: 'the certificate signature is invalid',
   ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate does not match the host name',
+  // Alerts from the server. Under TLS 1.3 a refused client certificate arrives after the
+  // handshake, on the first read (RFC 8446 §4.4.2.4), so these can show in the head phase too.
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'the server requires a client certificate (the cert option)',
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'the server refused the client certificate',
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN: 'the server refused the client certificate',
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'the server does not trust the client certificate\'s issuer',
+  ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: 'the TLS handshake failed (no protocol version or cipher in common, or a client certificate was required)',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'the server did not answer in TLS (is it plain HTTP?)',
 }
 
 interface SystemError extends Error {
