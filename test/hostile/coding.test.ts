@@ -8,7 +8,7 @@ import * as zlib from 'node:zlib'
 import { ContentDecodingError, HTTPAdapter, type HTTPAdapterOptions, type Session } from '../../lib/index.js'
 import type { RawServer } from '../support/raw-server.js'
 import { response } from '../support/raw-server.js'
-import { base, className, client, connectionOf, hostile, nextWorks, rawServer, rejection } from './helpers.js'
+import { base, className, client, hostile, nextWorks, rawServer, rejection } from './helpers.js'
 
 t.setTimeout(60_000)
 
@@ -64,7 +64,7 @@ t.test('a 2 GiB gzip bomb read as a stream keeps memory bounded and yields exact
   await nextWorks(t, s, server)
 })
 
-t.test('a gzip bomb abandoned halfway through a stream is closed and its connection not reused', async t => {
+t.test('a gzip bomb abandoned halfway through a stream is closed and the session goes on', async t => {
   const server = await serve(t, coded(bomb(1024), 'gzip, gzip'))
   const { s, adapter } = client(t)
   const r = await s.get(`${base(server)}/bomb`, { stream: true, timeout: 10_000 })
@@ -76,7 +76,8 @@ t.test('a gzip bomb abandoned halfway through a stream is closed and its connect
   await r.close()
   t.ok(total >= 64 * MiB)
   await nextWorks(t, s, server)
-  t.not(connectionOf(server, '/after'), connectionOf(server, '/bomb'), 'the abandoned connection was not reused')
+  // The few KiB on the wire were all read, so the connection itself is clean and may be reused;
+  // what must not survive is the decoder, which would go on inflating the remaining 960 MiB.
   const stats = adapter.stats().reduce((a, x) => a + x.busy + x.queued, 0)
   t.equal(stats, 0, 'nothing busy or queued')
 })
