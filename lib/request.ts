@@ -67,16 +67,9 @@ export class Request {
 }
 
 /** Everything prepare() needs, with the session's defaults already merged in. */
-export interface PrepareInput {
+export interface PrepareInput extends Omit<RequestInit, 'hooks'> {
   method: string
   url: string
-  headers?: HeadersInput | null
-  files?: FilesInput | null
-  data?: DataInput | null
-  json?: unknown
-  params?: ParamsInput | null
-  auth?: AuthInput | null
-  cookies?: Readonly<Record<string, string>> | RequestsCookieJar | null
   hooks?: HookLists | HooksInput | null
   /** Headers made for this request alone (a session's merge): checked in place instead of copied. */
   ownedHeaders?: CaseInsensitiveDict<string>

@@ -330,12 +330,10 @@ function prepareUrlUncached(url: string, params?: ParamsInput | null): string {
   // The scheme. `http://` and `https://` as written are the common case and need no regex.
   let scheme: string
   let pos: number
-  if (startsWithCaseless(s, 'http://')) {
-    scheme = 'http'
-    pos = 5
-  } else if (startsWithCaseless(s, 'https://')) {
-    scheme = 'https'
-    pos = 6
+  const web = webScheme(s)
+  if (web !== null) {
+    scheme = web
+    pos = web.length + 1 // after the ':'
   } else {
     // Requests: `if ":" in url and not url.lower().startswith("http")`: left for the adapter lookup.
     const startsWithHttp = startsWithCaseless(s, 'http')
@@ -452,18 +450,19 @@ export function wireTarget(preparedUrl: string): Readonly<WireTarget> {
   return target
 }
 
+/** `http` or `https` when `s` starts with `http://` or `https://` in any case, else null. */
+function webScheme(s: string): 'http' | 'https' | null {
+  if (startsWithCaseless(s, 'http://')) return 'http'
+  if (startsWithCaseless(s, 'https://')) return 'https'
+  return null
+}
+
 function wireTargetUncached(preparedUrl: string): WireTarget {
-  let scheme: 'http' | 'https'
-  let pos: number
-  if (startsWithCaseless(preparedUrl, 'http://')) {
-    scheme = 'http'
-    pos = 7
-  } else if (startsWithCaseless(preparedUrl, 'https://')) {
-    scheme = 'https'
-    pos = 8
-  } else {
+  const scheme = webScheme(preparedUrl)
+  if (scheme === null) {
     throw new InvalidSchema(`No connection adapters were found for ${repr(preparedUrl)}`, { url: preparedUrl, code: 'NO_ADAPTER' })
   }
+  let pos = scheme.length + 3 // after '://'
   let end = pos
   for (; end < preparedUrl.length; end++) {
     const c = preparedUrl.charCodeAt(end)
