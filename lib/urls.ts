@@ -462,7 +462,7 @@ function wireTargetUncached(preparedUrl: string): WireTarget {
   if (scheme === null) {
     throw new InvalidSchema(`No connection adapters were found for ${repr(preparedUrl)}`, { url: preparedUrl, code: 'NO_ADAPTER' })
   }
-  let pos = scheme.length + 3 // after '://'
+  const pos = scheme.length + 3 // after '://'
   let end = pos
   for (; end < preparedUrl.length; end++) {
     const c = preparedUrl.charCodeAt(end)
