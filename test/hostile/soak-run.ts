@@ -6,10 +6,11 @@
 // test/hostile/soak.test.ts runs a bounded version in the suite; `npm run soak` runs the full
 // 100,000 (`--requests N --concurrency N --seed N` to change it). Seeded, so a run can be repeated.
 
-import { getEventListeners } from 'node:events'
+import { getEventListeners, setMaxListeners } from 'node:events'
 import { pathToFileURL } from 'node:url'
 import { HTTPAdapter, RequestException, Session } from '../../lib/index.js'
-import { chunkedResponse, response, startRawServer } from '../support/raw-server.js'
+import * as net from 'node:net'
+import { chunkedResponse, response } from '../support/raw-server.js'
 
 export interface SoakOptions {
   requests: number
@@ -68,33 +69,69 @@ async function until(predicate: () => boolean, ms: number): Promise<void> {
   while (!predicate() && Date.now() < deadline) await sleep(10)
 }
 
-/** Every kind of answer the server gives, picked by the request target's first segment. */
+/** Answers GETs (no request bodies) with `answer(target, socket)`; keeps nothing but the open sockets. */
+async function leanServer(answer: (target: string, socket: net.Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer(socket => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+    let buffer = ''
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('latin1')
+      for (;;) {
+        const end = buffer.indexOf('\r\n\r\n')
+        if (end === -1) break
+        const line = buffer.slice(0, buffer.indexOf('\r\n'))
+        buffer = buffer.slice(end + 4)
+        answer(line.split(' ')[1] ?? '/', socket)
+      }
+    })
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as net.AddressInfo).port
+  return {
+    port,
+    close: () => new Promise<void>(resolve => {
+      for (const socket of sockets) socket.destroy()
+      server.close(() => resolve())
+    }),
+  }
+}
+
+/** The body of the larger answers. */
 const BODY = Buffer.alloc(4096, 'b')
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const started = Date.now()
   const rand = prng(options.seed)
   const resourcesBefore = resources()
-  const server = await startRawServer({
-    handler: (req, socket) => {
-      const [, kind, id] = req.target.split('/')
-      const own = Buffer.from(`own:${id ?? ''}`)
-      switch (kind) {
-        case 'ok': socket.write(response(200, own)); break
-        case 'big': socket.write(response(200, Buffer.concat([own, BODY]))); break
-        case 'chunked': socket.write(chunkedResponse(200, [own, BODY.subarray(0, 100), BODY.subarray(0, 1000)])); break
-        case 'close': socket.end(response(200, own)); break
-        case 'slow': setTimeout(() => { if (!socket.destroyed) socket.write(response(200, own)) }, 1 + (id?.length ?? 0) % 20); break
-        case 'stall': socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${own.length + 10}\r\n\r\n`), own])); break
-        case 'hang': break
-        default: socket.write(response(404, 'no'))
+  // A lean server of its own: the shared raw server records every byte and request, which over
+  // 100,000 requests would be the leak this soak looks for.
+  const server = await leanServer((target, socket) => {
+    const [, kind, id] = target.split('/')
+    const own = Buffer.from(`own:${id ?? ''}`)
+    switch (kind) {
+      case 'ok': socket.write(response(200, own)); break
+      case 'big': socket.write(response(200, Buffer.concat([own, BODY]))); break
+      case 'chunked': socket.write(chunkedResponse(200, [own, BODY.subarray(0, 100), BODY.subarray(0, 1000)])); break
+      case 'close': socket.end(response(200, own)); break
+      case 'slow': {
+        const timer = setTimeout(() => { if (!socket.destroyed) socket.write(response(200, own)) }, 1 + (id?.length ?? 0) % 20)
+        socket.once('close', () => clearTimeout(timer))
+        break
       }
-    },
+      case 'stall': socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${own.length + 10}\r\n\r\n`), own])); break
+      case 'hang': break
+      default: socket.write(response(404, 'no'))
+    }
   })
   const adapter = new HTTPAdapter({ poolMaxSize: 16 })
   const s = new Session({ adapter })
   s.trustEnv = false
   const shared = new AbortController()
+  // Up to `concurrency` requests listen on it at once, legitimately.
+  setMaxListeners(options.concurrency + 8, shared.signal)
   const outcomes: Record<string, number> = {}
   const wrong: string[] = []
   const url = `http://127.0.0.1:${server.port}`
