@@ -3,8 +3,18 @@
 // without a domain, as `s.cookies.set('a', 'b')` in Requests, are kept apart and go to every host.
 
 import type { InspectOptions } from 'node:util'
-import { Cookie, CookieJar, MemoryCookieStore, canonicalDomain, cookieCompare, pathMatch } from 'tough-cookie'
+import { createRequire } from 'node:module'
+import type { Cookie, CookieJar } from 'tough-cookie'
 import { InvalidHeader } from './errors.js'
+
+// tough-cookie brings the public suffix list (~12 MiB of memory once loaded); a session that
+// never meets a cookie never needs it, so it is loaded on the first cookie.
+const requireLazily = createRequire(import.meta.url)
+type ToughCookie = typeof import('tough-cookie')
+let toughModule: ToughCookie | undefined
+function tough(): ToughCookie {
+  return (toughModule ??= requireLazily('tough-cookie') as ToughCookie)
+}
 
 /** Selects cookies by domain and path; a missing field matches any. `domain: ''` means host-less. */
 export interface CookieScope {
@@ -88,7 +98,7 @@ function isExpired(c: Cookie, now: number): boolean {
 
 /** A Domain option as the store keys it: lower case, punycode, no leading dot; '' is host-less. */
 function normalDomain(domain: string): string {
-  return domain === '' ? '' : canonicalDomain(domain) ?? ''
+  return domain === '' ? '' : tough().canonicalDomain(domain) ?? ''
 }
 
 function infoOf(c: Cookie): CookieInfo {
@@ -135,7 +145,8 @@ let headerFor: (jar: RequestsCookieJar, url: string) => string
 let receive: (jar: RequestsCookieJar, url: string, setCookie: readonly string[]) => void
 
 export class RequestsCookieJar implements Iterable<CookieInfo> {
-  readonly #jar: CookieJar
+  /** Made on first use (see tough()); reached through #jar. */
+  #jarInstance: CookieJar | undefined
   /** Host-less cookies by path and name; their `domain` is null. */
   readonly #hostless = new Map<string, Cookie>()
   /** False only while #jar is known to hold nothing, so an empty jar costs no tough-cookie call. */
@@ -149,9 +160,17 @@ export class RequestsCookieJar implements Iterable<CookieInfo> {
     if (jar !== undefined && !jar.store.synchronous) {
       throw new TypeError('RequestsCookieJar needs a tough-cookie jar with a synchronous store (such as MemoryCookieStore)')
     }
-    this.#jar = jar ?? new CookieJar(new MemoryCookieStore(), { rejectPublicSuffixes: true, looseMode: false })
+    this.#jarInstance = jar
     this.#jarUsed = jar !== undefined
     this.#jarShared = jar !== undefined
+  }
+
+  get #jar(): CookieJar {
+    if (this.#jarInstance === undefined) {
+      const { CookieJar, MemoryCookieStore } = tough()
+      this.#jarInstance = new CookieJar(new MemoryCookieStore(), { rejectPublicSuffixes: true, looseMode: false })
+    }
+    return this.#jarInstance
   }
 
   /** The tough-cookie jar holding every cookie that has a domain. */
@@ -206,7 +225,7 @@ export class RequestsCookieJar implements Iterable<CookieInfo> {
       return
     }
     const domain = normalDomain(rawDomain)
-    const cookie = new Cookie({
+    const cookie = new (tough().Cookie)({
       key: name, value, path, expires, secure: options.secure ?? false, httpOnly: options.httpOnly ?? false,
       domain: domain === '' ? null : domain, hostOnly: false, creation: new Date(now), lastAccessed: new Date(now),
     })
@@ -417,13 +436,13 @@ export class RequestsCookieJar implements Iterable<CookieInfo> {
             if (c.secure && target.protocol !== 'https:') continue
             // tough-cookie matches against the decoded path; host-less cookies must agree with it.
             path ??= safeDecodeURI(target.pathname)
-            if (c.path !== null && !pathMatch(path, c.path)) continue
+            if (c.path !== null && !tough().pathMatch(path, c.path)) continue
           }
           cookies.push(c)
         }
-        if (fromJar > 0 || cookies.length > 1) cookies.sort(cookieCompare)
+        if (fromJar > 0 || cookies.length > 1) cookies.sort(tough().cookieCompare)
       } else if (cookies.length > 1) {
-        cookies.sort(cookieCompare)
+        cookies.sort(tough().cookieCompare)
       }
     } catch {
       // A URL that does not parse gets no cookies; the request itself will fail on it.
@@ -453,7 +472,7 @@ export class RequestsCookieJar implements Iterable<CookieInfo> {
     const now = Date.now()
     this.#headers.clear()
     for (const line of setCookie) {
-      const cookie = Cookie.parse(line, { loose: false })
+      const cookie = tough().Cookie.parse(line, { loose: false })
       if (cookie === undefined) continue
       fixExpiry(cookie, now)
       this.#jarUsed = true

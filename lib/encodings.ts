@@ -2,9 +2,22 @@
 // and models.Response (text, json, apparent_encoding, iter_content's decoder) do with them.
 // Decoding follows Python's codecs with errors='replace': bad bytes become U+FFFD, never an error.
 
+import { createRequire } from 'node:module'
 import { StringDecoder } from 'node:string_decoder'
-import chardet from 'chardet'
-import iconv from 'iconv-lite'
+
+// iconv-lite and chardet cost ~10 MiB of memory once loaded, and most bodies are UTF-8 or Latin-1,
+// which Node decodes itself: they are loaded on first need only.
+const requireLazily = createRequire(import.meta.url)
+type IconvLite = typeof import('iconv-lite')
+type Chardet = typeof import('chardet')
+let iconvModule: IconvLite | undefined
+let chardetModule: Chardet | undefined
+function iconvLite(): IconvLite {
+  return (iconvModule ??= requireLazily('iconv-lite') as IconvLite)
+}
+function chardetLib(): Chardet {
+  return (chardetModule ??= requireLazily('chardet') as Chardet)
+}
 
 const REPLACEMENT = '\uFFFD'
 const BOM = '\uFEFF'
@@ -84,22 +97,22 @@ function isUtf8Sig(label: string): boolean {
 
 /** True when decodeText knows the label (iconv-lite's names and aliases, plus `utf-8-sig`). */
 export function isKnownEncoding(label: string): boolean {
-  return isUtf8Sig(label) || iconv.encodingExists(label)
+  return isUtf8Sig(label) || iconvLite().encodingExists(label)
 }
 
-type Codec = ReturnType<typeof iconv.getCodec>
+type Codec = ReturnType<IconvLite['getCodec']>
 
 /** Codecs compared by identity: iconv-lite resolves every alias of one codec to one object. */
 let known: { utf8: Codec; latin1: Codec; utf16: Set<Codec>; bomSniffing: Set<Codec> } | undefined
 function knownCodecs(): NonNullable<typeof known> {
   known ??= {
-    utf8: iconv.getCodec('utf-8'),
+    utf8: iconvLite().getCodec('utf-8'),
     // iconv-lite's ISO-8859-1 is true Latin-1, as Python's is (WHATWG would make it windows-1252).
-    latin1: iconv.getCodec('latin1'),
-    utf16: new Set([iconv.getCodec('utf-16le'), iconv.getCodec('utf-16be'), iconv.getCodec('utf-16')]),
+    latin1: iconvLite().getCodec('latin1'),
+    utf16: new Set([iconvLite().getCodec('utf-16le'), iconvLite().getCodec('utf-16be'), iconvLite().getCodec('utf-16')]),
     // Python's 'utf-16' and 'utf-32' read the BOM to learn the byte order and drop it; the
     // explicit-endian codecs (and 'utf-8') keep a BOM as U+FEFF, so we do not strip it there.
-    bomSniffing: new Set([iconv.getCodec('utf-16'), iconv.getCodec('utf-32')]),
+    bomSniffing: new Set([iconvLite().getCodec('utf-16'), iconvLite().getCodec('utf-32')]),
   }
   return known
 }
@@ -110,14 +123,24 @@ type Plan =
   | { kind: 'latin1' }
   | { kind: 'iconv'; label: string; stripBom: boolean; utf16: boolean }
 
+/** The labels almost every body carries, planned without loading iconv-lite. */
+const NATIVE_PLANS: ReadonlyMap<string, Plan> = new Map<string, Plan>([
+  ['utf-8', { kind: 'utf8', stripBom: false }],
+  ['utf8', { kind: 'utf8', stripBom: false }],
+  ['iso-8859-1', { kind: 'latin1' }],
+  ['latin1', { kind: 'latin1' }],
+])
+
 function planFor(encoding: string | null): Plan {
+  const native = encoding === null ? undefined : NATIVE_PLANS.get(encoding.toLowerCase())
+  if (native !== undefined) return native
   // Requests: an unknown label raises LookupError and `text` falls back to
   // str(content, errors='replace'), i.e. UTF-8.
-  if (encoding === null || !iconv.encodingExists(encoding)) {
+  if (encoding === null || !iconvLite().encodingExists(encoding)) {
     return { kind: 'utf8', stripBom: encoding !== null && isUtf8Sig(encoding) }
   }
   const codecs = knownCodecs()
-  const codec = iconv.getCodec(encoding)
+  const codec = iconvLite().getCodec(encoding)
   if (codec === codecs.utf8) return { kind: 'utf8', stripBom: false }
   if (codec === codecs.latin1) return { kind: 'latin1' }
   return {
@@ -227,13 +250,13 @@ function iconvDecoder(plan: Extract<Plan, { kind: 'iconv' }>): IncrementalDecode
  */
 function replayingDecoder(plan: Extract<Plan, { kind: 'iconv' }>): IncrementalDecoder {
   const options = { stripBOM: plan.stripBom }
-  let decoder = iconv.getDecoder(plan.label, options)
+  let decoder = iconvLite().getDecoder(plan.label, options)
   return {
     write(chunk) {
       const held: unknown = (decoder as { prevBytes?: unknown }).prevBytes
       if (Array.isArray(held) && held.length > 0) {
         const replay = Buffer.concat([Uint8Array.from(held as number[]), chunk])
-        decoder = iconv.getDecoder(plan.label, options)
+        decoder = iconvLite().getDecoder(plan.label, options)
         return decoder.write(replay)
       }
       return decoder.write(chunk)
@@ -256,7 +279,7 @@ function wellFormed(text: string): string {
  */
 export function apparentEncoding(bytes: Buffer): string | null {
   if (bytes.length === 0) return 'utf-8'
-  return chardet.detect(bytes)
+  return chardetLib().detect(bytes)
 }
 
 /**
