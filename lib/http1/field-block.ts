@@ -46,9 +46,18 @@ export class FieldBlockReader {
    */
   feed(data: Buffer, pos: number, base: number): { block: FieldBlock; consumedTo: number } | null {
     if (this.offset === -1) this.offset = base + pos
+    // A CR that ended the previous read must be the first half of a CRLF.
+    if (this.lastByte === CR && data[pos] !== LF && pos < data.length) throw bareCr(base + pos - 1)
     let from = pos
     for (;;) {
       const lf = data.indexOf(LF, from)
+      // RFC 9112 §2.2: a CR anywhere but just before an LF is a bare CR. Lines ended by bare CRs
+      // would never end the block, and a head would wait for an LF that never comes, so they
+      // are refused as they arrive, in stream order with BARE_LF and the size limit, which keeps
+      // the error the same however the bytes are split. A CR that ends a read waits for the next.
+      const segmentEnd = lf === -1 ? data.length : lf
+      const cr = data.indexOf(CR, from)
+      if (cr !== -1 && cr < segmentEnd - 1 && this.held + (cr - pos) < this.limit) throw bareCr(base + cr)
       if (lf === -1) break
       const index = this.held + (lf - pos) // index of this LF within the block
       if (index >= this.limit) throw this.overLimit(base + pos + (this.limit - this.held))
@@ -82,4 +91,8 @@ export class FieldBlockReader {
   private overLimit(offset: number): ParseError {
     return new ParseError(this.tooLarge, offset, `more than ${this.limit} bytes without the empty line that ends the block`)
   }
+}
+
+function bareCr(offset: number): ParseError {
+  return new ParseError('BARE_CR', offset, 'CR not followed by LF (RFC 9112 §2.2)')
 }

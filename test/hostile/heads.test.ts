@@ -36,7 +36,6 @@ const cases: Case[] = [
     cls: ProtocolError,
     codes: ['BARE_CR'],
     timeout: 300,
-    todo: 'lib bug: a bare CR is only checked once CRLFCRLF ends the head; a head with bare CRs only never ends, so the request waits for the read timeout (ReadTimeout READ_TIMEOUT; forever without one) instead of failing with BARE_CR',
   },
   { name: 'a bare CR inside a field value', bad: write(ok('X-A: a\rb')), cls: ProtocolError, codes: ['BARE_CR', 'INVALID_HEADER_VALUE'] },
   { name: 'an obs-fold continuing Transfer-Encoding', bad: write('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip,\r\n chunked\r\nContent-Length: 2\r\n\r\nok'), cls: ProtocolError, codes: ['OBS_FOLD'] },
