@@ -146,9 +146,20 @@ t.test('https:// to a plain-HTTP port is an SSLError that says so', async (t) =>
   t.match(err.message, /plain HTTP|TLS/)
 })
 
-t.test('keep-alive over TLS: sequential requests share one connection', async (t) => {
+t.test('keep-alive over TLS: 1,000 sequential requests share one connection', async (t) => {
   const srv = await server(t, fixtures.server)
   const { s } = session(t)
-  for (let i = 0; i < 50; i++) await s.get(`https://127.0.0.1:${srv.port}/`, { verify: fixturePaths.ca })
+  for (let i = 0; i < 1000; i++) await s.get(`https://127.0.0.1:${srv.port}/`, { verify: fixturePaths.ca })
   t.equal(srv.connections, 1)
+})
+
+t.test('a new connection to a known origin resumes its TLS session instead of a full handshake', async (t) => {
+  const srv = await server(t, { ...fixtures.server, tlsOptions: { maxVersion: 'TLSv1.2' } })
+  const first = session(t).s
+  await first.get(`https://127.0.0.1:${srv.port}/`, { verify: fixturePaths.ca })
+  await first.close()
+  const second = session(t).s
+  await second.get(`https://127.0.0.1:${srv.port}/`, { verify: fixturePaths.ca })
+  t.equal(srv.connections, 2)
+  t.equal(srv.sessionsResumed, 1)
 })
