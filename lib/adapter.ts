@@ -33,14 +33,18 @@ export interface HTTPAdapterOptions {
   maxRetries?: number | Retry
   /** Replaces dns.lookup (tests map names to loopback with it). */
   lookup?: LookupFunction
+  /** Default cap on decoded body bytes for requests that set none (default: no limit). */
+  maxBodySize?: number | null
 }
 
 export class HTTPAdapter implements Connection {
   readonly maxRetries: Retry
+  readonly maxBodySize: number | null
   readonly #pool: PoolManager
 
   constructor(options: HTTPAdapterOptions = {}) {
     this.maxRetries = Retry.from(options.maxRetries)
+    this.maxBodySize = options.maxBodySize ?? null
     this.#pool = new PoolManager({
       maxSize: options.poolMaxSize,
       block: options.poolBlock,
@@ -151,13 +155,13 @@ export class HTTPAdapter implements Connection {
   }
 
   #responseFor(request: PreparedRequest, res: PoolResponse, options: SendOptions): Response {
-    const response = this.#buildResponse(request, res)
+    const response = this.#buildResponse(request, res, options.maxBodySize ?? this.maxBodySize)
     // A buffered send reads the body at once; a redirect's body is left to be drained.
     if (!options.stream && !response.isRedirect) response.prefetch()
     return response
   }
 
-  #buildResponse(request: PreparedRequest, res: PoolResponse): Response {
+  #buildResponse(request: PreparedRequest, res: PoolResponse, maxBodySize: number | null): Response {
     const framing = res.framing
     return new Response({
       statusCode: res.status,
@@ -169,6 +173,7 @@ export class HTTPAdapter implements Connection {
       connection: this,
       body: res.body,
       transferCodings: framing.kind === 'chunked' || framing.kind === 'close' ? framing.codings : [],
+      maxBodySize,
     })
   }
 }

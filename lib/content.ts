@@ -43,9 +43,18 @@ const MAX_QUEUED_BYTES = 256 * 1024
  * decompression bomb: input is read only after the decoder drains, and the decoder is paused
  * while its output waits for the consumer.
  */
-export async function* decodedChunks(source: BodySource, plan: DecodingPlan): AsyncGenerator<Buffer> {
+export async function* decodedChunks(source: BodySource, plan: DecodingPlan, maxSize: number | null = null): AsyncGenerator<Buffer> {
   if (plan.kind !== 'decode') {
-    yield* source
+    if (maxSize === null) {
+      yield* source
+      return
+    }
+    let size = 0
+    for await (const chunk of source) {
+      size += chunk.length
+      if (size > maxSize) throw new DecodeError('BODY_TOO_LARGE', `body is larger than ${maxSize} bytes`)
+      yield chunk
+    }
     return
   }
   const queue: Buffer[] = []
@@ -78,7 +87,7 @@ export async function* decodedChunks(source: BodySource, plan: DecodingPlan): As
       writable = true
       notify()
     },
-  })
+  }, maxSize === null ? {} : { maxSize })
   // Decoder events come from zlib's thread pool, between our awaits; each wait is entered only
   // after the flags it waits on were checked, so no event can slip by unseen.
   const nextEvent = (): Promise<void> => new Promise((resolve) => { wake = resolve })

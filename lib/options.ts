@@ -58,6 +58,8 @@ export interface RequestOptions {
   stream?: boolean | null
   hooks?: HooksInput | null
   signal?: AbortSignal | null
+  /** The most bytes the decoded body may have; more is ContentDecodingError BODY_TOO_LARGE (default: no limit). */
+  maxBodySize?: number | null
 }
 
 /** What an adapter needs besides the prepared request: Requests' `send(**kwargs)`. */
@@ -69,6 +71,8 @@ export interface SendOptions {
   readonly proxies: Readonly<Record<string, string>>
   readonly allowRedirects: boolean
   readonly signal: AbortSignal | null
+  /** Cap on decoded body bytes; null leaves it to the adapter's default (none unless set). */
+  readonly maxBodySize: number | null
 }
 
 /** Timeouts in milliseconds after normalizing a TimeoutInput; a missing phase has no limit. */

@@ -35,6 +35,8 @@ export interface ResponseInit {
   body?: BodySource
   /** Transfer codings the framing left to undo (RFC 9112 §6.1), beside Content-Encoding. */
   transferCodings?: readonly string[]
+  /** The most bytes the decoded body may have; more is ContentDecodingError BODY_TOO_LARGE. */
+  maxBodySize?: number | null
 }
 
 const IDENTITY: DecodingPlan = Object.freeze({ kind: 'identity' })
@@ -60,6 +62,7 @@ export class Response {
 
   #source: BodySource
   #transferCodings: readonly string[]
+  #maxBodySize: number | null
   #state: BodyState = 'unread'
   /** The whole raw body on its way (prefetch), for a response that will be loaded anyway. */
   #collecting: Promise<Buffer> | null = null
@@ -78,6 +81,7 @@ export class Response {
     this.connection = init.connection ?? null
     this.#source = init.body ?? EMPTY_BODY
     this.#transferCodings = init.transferCodings ?? []
+    this.#maxBodySize = init.maxBodySize ?? null
   }
 
   /** A response built from bytes already in hand (tests, mock adapters, caches). */
@@ -177,7 +181,7 @@ export class Response {
    * the bytes gather as they arrive instead of queueing behind a paused socket until load().
    */
   prefetch(): void {
-    if (this.#state !== 'unread' || this.#collecting !== null) return
+    if (this.#state !== 'unread' || this.#collecting !== null || this.#maxBodySize !== null) return
     this.#collecting = this.#source.collect()
     // load() awaits it; a response nobody loads (a hook replaced it) must not leave an
     // unhandled rejection behind.
@@ -197,6 +201,7 @@ export class Response {
     let raw: Promise<Buffer>
     try {
       plan = this.#plan()
+      if (this.#maxBodySize !== null) return this.#loadCapped(plan, this.#maxBodySize)
       raw = this.#collecting ?? this.#source.collect()
     } catch (err) {
       return Promise.reject(this.#translate(err))
@@ -211,6 +216,27 @@ export class Response {
       this.#state = 'loaded'
       return this
     }, fail)
+  }
+
+  /**
+   * load() under a cap: the body decoded as it streams, so neither the raw bytes nor the
+   * decoded ones ever exceed the cap in memory (a 1 KiB → 2 GiB bomb stops at the cap).
+   */
+  async #loadCapped(plan: DecodingPlan, max: number): Promise<this> {
+    const chunks: Buffer[] = []
+    let size = 0
+    try {
+      for await (const chunk of decodedChunks(this.#source, plan, max)) {
+        chunks.push(chunk)
+        size += chunk.length
+      }
+    } catch (err) {
+      this.#source.destroy()
+      throw this.#translate(err)
+    }
+    this.#content = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size)
+    this.#state = 'loaded'
+    return this
   }
 
   /**
@@ -315,7 +341,7 @@ export class Response {
     }
     this.#state = 'consumed'
     try {
-      const decoded = decodedChunks(this.#source, this.#plan())
+      const decoded = decodedChunks(this.#source, this.#plan(), this.#maxBodySize)
       yield* chunkSize === null ? decoded : fixedSize(decoded, chunkSize)
     } catch (err) {
       throw this.#translate(err)

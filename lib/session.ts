@@ -50,6 +50,7 @@ export interface SendInit {
   proxies?: ProxiesInput | null
   allowRedirects?: boolean
   signal?: AbortSignal | null
+  maxBodySize?: number | null
 }
 
 export interface SessionInit {
@@ -67,6 +68,8 @@ export class Session {
   verify: VerifyInput = true
   cert: CertInput | null = null
   maxRedirects = DEFAULT_MAX_REDIRECTS
+  /** The most bytes a decoded body may have (a decompression bomb stops there); null: no limit. */
+  maxBodySize: number | null = null
   /** Read credentials from ~/.netrc and CA bundles from the environment. */
   trustEnv = true
   cookies: RequestsCookieJar = new RequestsCookieJar()
@@ -99,6 +102,7 @@ export class Session {
       cert: options.cert,
       proxies: options.proxies,
       signal: options.signal,
+      maxBodySize: options.maxBodySize,
     })
   }
 
@@ -317,6 +321,7 @@ export class Session {
       proxies,
       allowRedirects: init.allowRedirects ?? true,
       signal: init.signal ?? null,
+      maxBodySize: checkMaxBodySize(init.maxBodySize ?? this.maxBodySize),
     }
   }
 
@@ -351,6 +356,13 @@ export class Session {
     if (!r.headers.has('Set-Cookie')) return
     storeResponseCookies(this.cookies, r.url, r.headers.getAll('Set-Cookie'))
   }
+}
+
+function checkMaxBodySize(value: number | null): number | null {
+  if (value !== null && (!Number.isInteger(value) || value < 0)) {
+    throw new TypeError(`maxBodySize must be a whole number of bytes >= 0, or null: got ${String(value)}`)
+  }
+  return value
 }
 
 function isHttps(url: string): boolean {

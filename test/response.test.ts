@@ -226,3 +226,13 @@ t.test('fromContent builds a response by hand', async (t) => {
   t.same(r.json(), { a: 1 })
   t.equal(r.reason, 'OK')
 })
+
+t.test('maxBodySize: an uncompressed body past the cap is ContentDecodingError BODY_TOO_LARGE; the session setting applies too', async (t) => {
+  await t.rejects(s.get(`${bin.url}/bytes/5000`, { maxBodySize: 1000 }), { name: 'ContentDecodingError', code: 'BODY_TOO_LARGE' })
+  t.equal((await s.get(`${bin.url}/bytes/5000`, { maxBodySize: 5000 })).content.length, 5000)
+  const capped = new Session()
+  t.teardown(() => capped.close())
+  capped.maxBodySize = 10
+  await t.rejects(capped.get(`${bin.url}/bytes/11`), ContentDecodingError)
+  await t.rejects(capped.get(`${bin.url}/get`, { maxBodySize: -1 }), TypeError)
+})
