@@ -76,6 +76,7 @@ export interface PrepareInput extends Omit<RequestInit, 'hooks'> {
 }
 
 const BODYLESS_METHODS = new Set(['GET', 'HEAD'])
+const COMMON_METHODS: ReadonlySet<unknown> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 
 /** The exact bytes-to-be of one request. Adapters send these; redirects and auth copy them. */
 export class PreparedRequest {
@@ -104,6 +105,10 @@ export class PreparedRequest {
   }
 
   prepareMethod(method: string): void {
+    if (COMMON_METHODS.has(method)) {
+      this.method = method // already upper case and a token
+      return
+    }
     if (typeof method !== 'string' || method === '') throw new TypeError('a request needs a method')
     this.method = method.toUpperCase()
     // A method is a token (RFC 9110 §9.1); anything else could split the request line.

@@ -75,10 +75,13 @@ export class Session {
   cookies: RequestsCookieJar = new RequestsCookieJar()
   /** Prefix → adapter, longest prefix first (the first match wins). */
   readonly adapters = new Map<string, Connection>()
+  /** The same, as an array walked per request (a Map's iterator allocates). */
+  #mounts: (readonly [prefix: string, lower: string, adapter: Connection])[] = []
   /** Until when netrc is known to have nothing (see #netrc). */
   #netrcAbsentUntil = 0
   /** The proxy variables of the environment, and until when they are taken as read (see #environment). */
   #env: NodeJS.ProcessEnv = {}
+  #envHasProxies = false
   #envReadUntil = 0
 
   constructor(init: SessionInit = {}) {
@@ -281,9 +284,11 @@ export class Session {
 
   /** The adapter mounted for the longest prefix of `url`. */
   getAdapter(url: string): Connection {
-    for (const [prefix, adapter] of this.adapters) {
+    const mounts = this.#mounts
+    for (let i = 0; i < mounts.length; i++) {
+      const [prefix, lower, adapter] = mounts[i] as (typeof mounts)[number]
       // Prefixes match ignoring case, as Requests lower-cases both; most URLs match as written.
-      if (url.startsWith(prefix) || url.slice(0, prefix.length).toLowerCase() === prefix.toLowerCase()) return adapter
+      if (url.startsWith(prefix) || url.slice(0, prefix.length).toLowerCase() === lower) return adapter
     }
     throw new InvalidSchema(`No connection adapters were found for ${JSON.stringify(url)}`, { url, code: 'NO_ADAPTER' })
   }
@@ -295,6 +300,7 @@ export class Session {
     entries.sort((a, b) => b[0].length - a[0].length)
     this.adapters.clear()
     for (const [p, a] of entries) this.adapters.set(p, a)
+    this.#mounts = entries.map(([p, a]) => [p, p.toLowerCase(), a] as const)
   }
 
   /** Closes every mounted adapter and the connections they hold. */
@@ -312,7 +318,9 @@ export class Session {
     // Requests takes a CA bundle from the environment only when verification is left on. Each
     // process.env read is a call into C++, so plain http:// requests do not pay for it.
     if (verify === true && this.trustEnv && isHttps(request.url)) verify = caBundleFromEnv() ?? true
-    const proxies = resolveProxies(request.url, init.proxies ?? NO_PROXIES, this.proxies, this.trustEnv, this.#environment())
+    const proxies = init.proxies == null && isEmptyRecord(this.proxies) && !(this.trustEnv && this.#environmentHasProxies())
+      ? NO_PROXIES // the common case: no proxy anywhere, nothing to parse or match
+      : resolveProxies(request.url, init.proxies ?? NO_PROXIES, this.proxies, this.trustEnv, this.#environment())
     return {
       stream: init.stream ?? this.stream,
       timeout: normalizeTimeout(init.timeout),
@@ -343,8 +351,14 @@ export class Session {
       if (value !== undefined) env[name] = value
     }
     this.#env = env
+    this.#envHasProxies = PROXY_VARIABLES.some((name) => name !== 'REQUEST_METHOD' && name !== 'no_proxy' && name !== 'NO_PROXY' && env[name] !== undefined)
     this.#envReadUntil = now + 1000
     return env
+  }
+
+  #environmentHasProxies(): boolean {
+    this.#environment()
+    return this.#envHasProxies
   }
 
   #storeAllCookies(r: Response): void {
