@@ -39,6 +39,11 @@ mkdir -p "$dir/www" "$dir/tmp" "$dir/logs"
 head -c 100 < <(yes abcdefghijklmnopqrstuvwxyz | tr -d '\n') > "$dir/www/small"
 head -c 1048576 < <(yes abcdefghijklmnopqrstuvwxyz | tr -d '\n') > "$dir/www/1m"
 for _ in $(seq 64); do cat "$dir/www/1m"; done > "$dir/www/64m"
+# Started as root, nginx's workers run as nobody (its `user` default) and the 0700 directory
+# mktemp made would answer every request 403: let them read the files and use tmp/.
+chmod 0755 "$dir" "$dir/www"
+chmod 0644 "$dir/www/"*
+chmod 1777 "$dir/tmp"
 post_body="$(printf '%-100s' 'fixed answer of nginx' | tr ' ' '.')"
 
 cat > "$dir/nginx.conf" <<EOF
