@@ -250,12 +250,21 @@ export class Session {
         throw new TooManyRedirects(`Exceeded ${this.maxRedirects} redirects.`, { request: req, response: resp, url: resp.url, code: 'TOO_MANY_REDIRECTS' })
       }
       const next = this.#nextRequest(resp, req)
-      resp = await this.getAdapter(next.url).send(next, options)
+      resp = await this.getAdapter(next.url).send(next, this.#hopOptions(next, options))
       if (next.hooks.response.length > 0) resp = await dispatchHooks(next.hooks.response, resp, options)
       this.#storeAllCookies(resp)
       req = next
       yield resp
     }
+  }
+
+  /**
+   * Requests' rebuild_proxies: the environment's proxy for the new URL joins the proxies in use
+   * (a host the first URL's no_proxy bypassed may not be bypassed, and the other way round).
+   */
+  #hopOptions(next: PreparedRequest, options: SendOptions): SendOptions {
+    if (!this.trustEnv || !this.#environmentHasProxies()) return options
+    return { ...options, proxies: resolveProxies(next.url, options.proxies, NO_PROXIES, true, this.#environment()) }
   }
 
   /** The request a redirect response asks for: the redirect rules in redirects.ts, in Requests' order. */

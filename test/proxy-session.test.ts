@@ -173,3 +173,25 @@ t.test('the environment\'s proxies apply with trustEnv, and no_proxy bypasses th
   await untrusting.get(`${bin.url}/get`)
   t.equal(p.requests.length, 1, 'trustEnv off: the environment is not read')
 })
+
+t.test('a redirect to a host no_proxy does not bypass goes through the environment\'s proxy (Requests\' rebuild_proxies)', async (t) => {
+  const a = await httpbinFor(t)
+  const b = await httpbinFor(t, { host: '127.0.0.2' })
+  const p = await proxy(t)
+  const saved = { http_proxy: process.env.http_proxy, no_proxy: process.env.no_proxy }
+  t.teardown(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  })
+  process.env.http_proxy = p.url
+  process.env.no_proxy = '127.0.0.1'
+  const s = new Session()
+  t.teardown(() => s.close())
+  const r = await s.get(`${a.url}/redirect-to?url=${encodeURIComponent(`${b.url}/get`)}`)
+  t.equal(r.statusCode, 200)
+  t.equal(r.url, `${b.url}/get`)
+  t.equal(p.requests.length, 1, 'only the second hop went through the proxy')
+  t.equal(p.requests[0]?.target, `${b.url}/get`)
+})
