@@ -61,6 +61,13 @@ export class Connection implements ResponseHandler, BodySource {
   private lastRead = 0
   /** The body's reader has fallen behind: the read deadline does not run against the server. */
   private readPaused = false
+  /**
+   * Keep the socket only when a response says `keep-alive` in Connection or Proxy-Connection.
+   * Set for connections to a forwarding proxy: HTTP/1.0-minded proxies (tinyproxy) answer
+   * HTTP/1.1 without `Connection: close` and then hang up, and a POST sent into that moment
+   * would be lost (it cannot be retried).
+   */
+  explicitKeepAlive = false
 
   constructor(
     readonly socket: Socket,
@@ -229,6 +236,7 @@ export class Connection implements ResponseHandler, BodySource {
     this.lastVersion = head.version
     const hint = keepAliveHint(head.headers)
     if (hint !== null) this.keepAliveMs = Math.min(this.keepAliveMs, hint - Math.min(KEEP_ALIVE_MARGIN, hint / 2))
+    if (this.explicitKeepAlive && !saysKeepAlive(head.headers)) this.keepAliveMs = 0
     exchange.body = new IncomingBody(this)
     exchange.succeed({
       status: head.status,
@@ -451,6 +459,16 @@ export class Connection implements ResponseHandler, BodySource {
 function refusedWholeRequest(exchange: Exchange, err: Error): boolean {
   const { syscall } = err as NodeJS.ErrnoException
   return syscall === 'write' && !exchange.headConfirmed && exchange.outgoing.body.kind === 'none'
+}
+
+/** A `keep-alive` token in Connection or Proxy-Connection (RFC 9112 §9.3; Proxy-Connection is non-standard but sent by proxies). */
+function saysKeepAlive(headers: string[]): boolean {
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!.toLowerCase()
+    if (name !== 'connection' && name !== 'proxy-connection') continue
+    if (/(?:^|,)\s*keep-alive\s*(?:,|$)/i.test(headers[i + 1]!)) return true
+  }
+  return false
 }
 
 /** The server's `Keep-Alive: timeout=N` in ms (RFC 2068 §19.7.1.1, still sent by most servers). */

@@ -252,6 +252,8 @@ export class Pool implements ConnectionOwner {
       signal?.removeEventListener('abort', onAbort)
     }
     const connection = new Connection(socket, this, this.settings.keepAliveTimeout)
+    // Through a forwarding proxy (plain http), only an explicit keep-alive keeps the socket.
+    connection.explicitKeepAlive = this.dialOptions.proxy !== undefined && this.dialOptions.origin.scheme === 'http'
     connection.extra = extra
     connection.state = 'busy'
     this.connections.add(connection)

@@ -104,15 +104,13 @@ function define(nginx: Nginx, open: Tinyproxy, authed: Tinyproxy): void {
   })
 
   // tinyproxy 1.11 answers in HTTP/1.1 without `Connection: close` and then closes the client
-  // connection a moment later (RFC 9112 §9.6 says it must send "close"). A GET sent into that
-  // moment is retried by reqwire on a new connection; a POST may not be retried. urllib3 (Requests)
-  // and curl look at an idle socket before reusing it and see it dead; reqwire reuses it.
+  // connection a moment later (RFC 9112 §9.6 says it must send "close"). reqwire keeps a socket to
+  // a forwarding proxy only when the proxy says keep-alive, so the POST goes on a new connection.
   t.test('a POST right after another request through tinyproxy gets its answer', async (t) => {
     const s = session(t)
     await s.get(`${http.url}/static.txt`, { proxies: { http: open.url } })
     const post = await s.post(`${http.url}/post`, { proxies: { http: open.url }, data: { a: '1' } }).catch((err: unknown) => err as Error)
-    const todo = 'lib bug: reqwire reuses the keep-alive connection tinyproxy is closing (tinyproxy sent no Connection: close); the POST, not retryable, fails with ConnectionError PREMATURE_EOF in phase head — urllib3 and curl check the idle socket first'
-    t.notOk(post instanceof Error, `answered${post instanceof Error ? `: ${post.message}` : ''}`, { todo })
+    t.notOk(post instanceof Error, `answered${post instanceof Error ? `: ${post.message}` : ''}`)
     if (!(post instanceof Error)) t.equal(post.text, 'POST application/x-www-form-urlencoded 3\na=1')
   })
 
