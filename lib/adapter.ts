@@ -304,7 +304,35 @@ function readCaDirectory(dir: string): Buffer {
 /** Set once the process has been warned about `verify: false`. */
 let warnedInsecure = false
 
+/**
+ * One TlsOptions object per (verify, cert) setting: the pool keys connections and caches secure
+ * contexts by these objects, and a fresh object per request would hash the CA bundle (hundreds
+ * of KiB) on every request. A cert given as an object (buffers) is remembered by identity.
+ */
+const tlsByPaths = new Map<string, TlsOptions>()
+const tlsByCertObject = new WeakMap<object, Map<string, TlsOptions>>()
+
 function tlsOptions(verify: VerifyInput, cert: CertInput | null, request: PreparedRequest): TlsOptions {
+  const verifyKey = typeof verify === 'string' ? `ca:${verify}` : String(verify)
+  let memo: Map<string, TlsOptions>
+  let key: string
+  if (cert === null || typeof cert === 'string' || Array.isArray(cert)) {
+    memo = tlsByPaths
+    key = `${verifyKey}\0${cert === null ? '' : typeof cert === 'string' ? cert : (cert as readonly string[]).join('\0')}`
+  } else {
+    memo = tlsByCertObject.get(cert) ?? new Map<string, TlsOptions>()
+    tlsByCertObject.set(cert, memo)
+    key = verifyKey
+  }
+  const known = memo.get(key)
+  if (known !== undefined) return known
+  const options = buildTlsOptions(verify, cert, request)
+  if (memo.size >= 64) memo.clear()
+  memo.set(key, options)
+  return options
+}
+
+function buildTlsOptions(verify: VerifyInput, cert: CertInput | null, request: PreparedRequest): TlsOptions {
   if (verify === false && !warnedInsecure) {
     // urllib3 warns on every such request; once per process says it without drowning a log.
     warnedInsecure = true
