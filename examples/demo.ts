@@ -2,7 +2,7 @@
 // httpbin on 127.0.0.1. Each step prints the call as a user would write it, then what came back.
 // test/demo.test.ts runs `runDemo` with a collector, so the walk-through cannot silently rot.
 
-import { createServer, type AddressInfo } from 'node:net'
+import { closedPort } from '../test/support/ports.js'
 import { startHttpbin } from '../test/support/httpbin.js'
 import * as reqwire from '../lib/index.js'
 import { HTTPDigestAuth, HTTPError, RequestException, Session } from '../lib/index.js'
@@ -220,14 +220,6 @@ export async function runDemo({ log }: DemoOptions): Promise<void> {
   }
 }
 
-/** A loopback port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  return port
-}
 
 const main = process.argv[1] ?? ''
 if (/[\\/]demo\.(js|ts)$/.test(main)) {

@@ -4,12 +4,12 @@
 // and that nothing is left busy in the pool afterwards. Backoffs are a few milliseconds; the
 // server's request counts, not clocks, say how many attempts were made.
 
+import { closedPort } from './support/ports.js'
 import t, { type Test } from 'tap'
-import { createServer, type AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { ConnectionError, HTTPAdapter, PreparedRequest, ReadTimeout, Retry, RetryError, Session, type HTTPAdapterOptions } from '../lib/index.js'
 import { hangUp, response, startRawServer, type RawHandler, type RawServer } from './support/raw-server.js'
-import { mapLookup } from './pool/fixtures/helpers.js'
+import { mapLookup, rejection } from './pool/fixtures/helpers.js'
 
 /** Every adapter made here: the last test checks that none holds a busy connection, then closes them. */
 const adapters: HTTPAdapter[] = []
@@ -35,25 +35,7 @@ function scripted(...script: (Buffer | 'hang up')[]): RawHandler {
   }
 }
 
-/** A port nothing listens on: bound, then closed again. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  return port
-}
 
-/** The rejection of `promise`; fails loudly when it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (err) {
-    if (err instanceof Error) return err
-    return new Error(`rejected with a non-Error: ${String(err)}`)
-  }
-  return new Error('expected a rejection, but the promise resolved')
-}
 
 /** No connection of the adapter is busy or waited for. */
 function settled(t: Test, adapter: HTTPAdapter): void {

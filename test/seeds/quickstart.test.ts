@@ -2,10 +2,10 @@
 // in-process httpbin. URLs of api.github.com and httpbin.org are rewritten to the local server,
 // keeping the point of each example.
 
+import { closedPort } from '../support/ports.js'
 import t from 'tap'
 import { once } from 'node:events'
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
@@ -62,14 +62,6 @@ function thrown(fn: () => unknown): unknown {
   }
 }
 
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  return port
-}
 
 // ## Make a Request
 

@@ -4,6 +4,7 @@
 // json=, multiple files, netrc), against the in-process httpbin. github.com, httpbin.org and the
 // other hosts of the seed are rewritten to the local server, keeping the point of each example.
 
+import { closedPort } from '../support/ports.js'
 import t, { type Test } from 'tap'
 import { once } from 'node:events'
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -105,14 +106,6 @@ async function rawServer(t: Test, answer: (socket: Socket) => void): Promise<str
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  return port
-}
 
 /** A temp file with `content`, removed with the test directory. */
 function tempFile(name: string, content: string | Buffer): string {
