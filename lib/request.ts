@@ -83,13 +83,22 @@ export class PreparedRequest {
   method = ''
   /** The full URL: params appended, IDNA host, percent-encoded; the fragment is kept here but never sent. */
   url = ''
-  headers = new CaseInsensitiveDict<string>()
+  /** Made on first read when prepare() did not set one: most requests never need the empty one. */
+  #headers: CaseInsensitiveDict<string> | undefined
   body: PreparedBody | null = null
   hooks: HookLists = { response: [] }
   /** The jar cookies were taken from; redirects add the cookies each hop sets and recompute. */
   cookieJar: RequestsCookieJar | null = null
   /** Set once a stream body has been handed to an adapter: it cannot be sent a second time. */
   #bodyTaken = false
+
+  get headers(): CaseInsensitiveDict<string> {
+    return (this.#headers ??= new CaseInsensitiveDict<string>())
+  }
+
+  set headers(value: CaseInsensitiveDict<string>) {
+    this.#headers = value
+  }
 
   prepare(input: PrepareInput): void {
     this.prepareMethod(input.method)

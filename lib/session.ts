@@ -97,16 +97,8 @@ export class Session {
     } catch (err) {
       return Promise.reject(err)
     }
-    return this.send(prepared, {
-      timeout: options.timeout,
-      allowRedirects: options.allowRedirects ?? true,
-      stream: options.stream,
-      verify: options.verify,
-      cert: options.cert,
-      proxies: options.proxies,
-      signal: options.signal,
-      maxBodySize: options.maxBodySize,
-    })
+    // RequestOptions holds every SendInit field under the same name: passed as it is.
+    return this.send(prepared, options)
   }
 
   #toRequest(method: string, url: string, options: RequestOptions): Request {
