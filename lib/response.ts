@@ -203,6 +203,7 @@ export class Response {
       plan = this.#plan()
       if (this.#maxBodySize !== null) return this.#loadCapped(plan, this.#maxBodySize)
       raw = this.#collecting ?? this.#source.collect()
+      this.#collecting = null // the promise would keep the raw bytes alive as long as the response
     } catch (err) {
       return Promise.reject(this.#translate(err))
     }
