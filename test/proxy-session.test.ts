@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net'
 import { httpbinFor } from './support/httpbin.js'
 import { startProxy, type StartProxyOptions, type TestProxy } from './support/proxy.js'
 import { fixturePaths, fixtures } from './support/tls-fixtures.js'
-import { ConnectTimeout, HTTPAdapter, HTTPProxyAuth, ProxyError, Session } from '../lib/index.js'
+import { isolatedSession as session } from './support/session.js'
+import { ConnectTimeout, HTTPProxyAuth, ProxyError, Session } from '../lib/index.js'
 
 const toLoopback = (host: string): string => {
   if (host === 'secure.example' || host === 'localhost' || host === '127.0.0.1') return '127.0.0.1'
@@ -23,12 +24,6 @@ async function proxy(t: Test, options: StartProxyOptions = {}): Promise<TestProx
   return p
 }
 
-function session(t: Test): Session {
-  const s = new Session({ adapter: new HTTPAdapter() })
-  s.trustEnv = false
-  t.teardown(() => s.close())
-  return s
-}
 
 /** An https origin for secure.example that answers with the request head it received, as JSON. */
 async function secureOrigin(t: Test): Promise<{ port: number; seen: Record<string, string | string[] | undefined>[] }> {

@@ -2,17 +2,12 @@
 // (nginx's $connection in a response header tells which connection answered), gzip with chunked
 // framing, redirects, 404s. nginx comes from test/interop/servers.ts; without it, the file skips.
 
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { STATIC_TEXT, TEXT_BODY, skipFile, startNginx, type Nginx } from './servers.js'
 import { fixturePaths } from '../support/tls-fixtures.js'
-import { HTTPAdapter, HTTPError, Session } from '../../lib/index.js'
+import { HTTPError } from '../../lib/index.js'
+import { isolatedSession as session } from '../support/session.js'
 
-function session(t: Test): Session {
-  const s = new Session({ adapter: new HTTPAdapter() })
-  s.trustEnv = false
-  t.teardown(() => s.close())
-  return s
-}
 
 const nginx = await startNginx()
 if (typeof nginx === 'string') skipFile(t, nginx)

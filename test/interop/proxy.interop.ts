@@ -3,28 +3,15 @@
 // a filtered destination) and its BasicAuth (407). Both servers come from test/interop/servers.ts,
 // on 127.0.0.1 only; without them, the file skips.
 
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { STATIC_TEXT, skipFile, startNginx, startTinyproxy, type Nginx, type Tinyproxy } from './servers.js'
 import { fixturePaths } from '../support/tls-fixtures.js'
-import { HTTPAdapter, HTTPProxyAuth, ProxyError, Session } from '../../lib/index.js'
+import { HTTPProxyAuth, ProxyError } from '../../lib/index.js'
+import { isolatedSession as session, failure } from '../support/session.js'
 
 const AUTH = { user: 'reqwire', pass: 'pr0xy pass' }
 
-function session(t: Test): Session {
-  const s = new Session({ adapter: new HTTPAdapter() })
-  s.trustEnv = false
-  t.teardown(() => s.close())
-  return s
-}
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected the request to fail')
-}
 
 /** Lines of tinyproxy's log that record a request line (`Request (file descriptor N): …`). */
 function requestLines(proxy: Tinyproxy): string[] {

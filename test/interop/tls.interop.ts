@@ -2,26 +2,13 @@
 // session resumption, and client certificates against `ssl_verify_client on`. nginx comes from
 // test/interop/servers.ts; without it, the file skips.
 
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { skipFile, startNginx, type Nginx } from './servers.js'
 import { clientKeyPassphrase, fixturePaths } from '../support/tls-fixtures.js'
-import { HTTPAdapter, HTTPError, SSLError, Session } from '../../lib/index.js'
+import { HTTPError, SSLError } from '../../lib/index.js'
+import { isolatedSession as session, failure } from '../support/session.js'
 
-function session(t: Test): Session {
-  const s = new Session({ adapter: new HTTPAdapter() })
-  s.trustEnv = false
-  t.teardown(() => s.close())
-  return s
-}
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected the request to fail')
-}
 
 const nginx = await startNginx()
 if (typeof nginx === 'string') skipFile(t, nginx)
