@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LookupFunction } from 'node:net'
-import { fromWireError, InvalidHeader, isWireError, ReadTimeout, RequestException, RetryError, SSLError } from './errors.js'
+import { inContext, InvalidHeader, ReadTimeout, RequestException, RetryError, SSLError } from './errors.js'
 import type { CertInput, SendOptions, VerifyInput } from './options.js'
 import { PoolManager, type OriginStats, type PoolResponse, type ProxyConfig, type TlsOptions } from './pool/index.js'
 import { parseProxyUrl, selectProxy, type ParsedProxy } from './proxies.js'
@@ -155,15 +155,8 @@ export class HTTPAdapter implements Connection {
   }
 
   #responseFor(request: PreparedRequest, res: PoolResponse, options: SendOptions): Response {
-    const response = this.#buildResponse(request, res, options.maxBodySize ?? this.maxBodySize)
-    // A buffered send reads the body at once; a redirect's body is left to be drained.
-    if (!options.stream && !response.isRedirect) response.prefetch()
-    return response
-  }
-
-  #buildResponse(request: PreparedRequest, res: PoolResponse, maxBodySize: number | null): Response {
     const framing = res.framing
-    return new Response({
+    const response = new Response({
       statusCode: res.status,
       reason: res.reason,
       headers: CaseInsensitiveDict.fromRawPairs(res.headers),
@@ -173,20 +166,17 @@ export class HTTPAdapter implements Connection {
       connection: this,
       body: res.body,
       transferCodings: framing.kind === 'chunked' || framing.kind === 'close' ? framing.codings : [],
-      maxBodySize,
+      maxBodySize: options.maxBodySize ?? this.maxBodySize,
     })
+    // A buffered send reads the body at once; a redirect's body is left to be drained.
+    if (!options.stream && !response.isRedirect) response.prefetch()
+    return response
   }
 }
 
 /** Every error leaving the transport names the request; wire errors become the API's classes. */
 function attachRequest(err: unknown, request: PreparedRequest): unknown {
-  if (isWireError(err)) return fromWireError(err, { request, url: request.url })
-  if (err instanceof RequestException && err.request === null) {
-    // The transport knew only the origin; the caller wants the URL they asked for.
-    err.request = request
-    err.url = request.url
-  }
-  return err
+  return inContext(err, { request, url: request.url })
 }
 
 /** Which retry counter a failure spends, or null when it is not a transport failure at all. */

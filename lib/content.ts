@@ -2,7 +2,7 @@
 // content decoder (gzip/deflate/br), regrouped into the chunk sizes iterContent promises. The
 // Response decides when; this file only knows how, with memory bounded at every step.
 
-import { createDecoder, decodeBody, planDecoding, type DecodingPlan } from './http1/decoding.js'
+import { createDecoder, decodeBody, type DecodingPlan } from './http1/decoding.js'
 import { DecodeError } from './http1/errors.js'
 
 /** What the transport hands a Response for its body (the pool's ResponseBody fits). */
@@ -23,11 +23,6 @@ export const EMPTY_BODY: BodySource = {
   destroy: () => {},
   complete: true,
   async *[Symbol.asyncIterator]() {},
-}
-
-/** The decoding a body needs, from its Content-Encoding lines and transfer codings. Throws DecodeError. */
-export function decodingPlan(contentEncoding: readonly string[], transferCodings: readonly string[]): DecodingPlan {
-  return planDecoding(contentEncoding, transferCodings)
 }
 
 /** The whole body, decoded at once: one inflate, no stream (the buffered fast path). */

@@ -211,6 +211,23 @@ function isChunkError(code: ParseError['code']): boolean {
     || code === 'INVALID_CHUNK_EXTENSION' || code === 'MISSING_CHUNK_CRLF' || code === 'TRAILERS_TOO_LARGE'
 }
 
+/**
+ * Gives an error from below (the transport, the wire, a decoder) the request, response and URL
+ * it belongs to. The transport knows only the origin, so an error without a request gets the
+ * caller's full URL too; wire errors become the API's classes first.
+ */
+export function inContext(err: unknown, context: { request: RequestLike | null; response?: ResponseLike | null; url: string; phase?: Phase }): unknown {
+  if (isWireError(err)) return fromWireError(err, { request: context.request, response: context.response ?? null, url: context.url, ...(context.phase === undefined ? {} : { phase: context.phase }) })
+  if (err instanceof RequestException) {
+    if (err.request === null) {
+      err.request = context.request
+      err.url = context.url
+    }
+    err.response ??= context.response ?? null
+  }
+  return err
+}
+
 export function isWireError(err: unknown): err is ParseError | SerializeError | DecodeError {
   return err instanceof ParseError || err instanceof SerializeError || err instanceof DecodeError
 }

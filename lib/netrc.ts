@@ -39,9 +39,6 @@ const cache = new Map<string, { mtimeMs: number; size: number; parsed: ParsedNet
 // A file that exists is checked (one stat) on every lookup, so edits show at once.
 const RECHECK_MS = 1000
 const absent = new Map<string, number>()
-/** Until when the default lookup (process.env, os.homedir()) is known to find no file, and for which $NETRC. */
-let defaultAbsentUntil = 0
-let defaultAbsentNetrc: string | undefined
 
 /**
  * `[login, password]` for the URL's host from the netrc file, else `null`. The file is `$NETRC`
@@ -50,19 +47,10 @@ let defaultAbsentNetrc: string | undefined
  * Requests, an entry without `login` gives its `account` as the user, and the user may be ''.
  */
 export function netrcAuth(url: string, options: NetrcOptions = {}): [string, string] | null {
-  const usesDefaults = options.homedir === undefined && options.env === undefined
   const fromEnv = (options.env ?? process.env)['NETRC']
-  if (usesDefaults && fromEnv === defaultAbsentNetrc && Date.now() < defaultAbsentUntil) return null
   const home = options.homedir ?? osHomedir()
   const parsed = findNetrc(home, fromEnv)
-  if (parsed === null) {
-    // The same answer as `absent` gives, without reading the environment or the home directory.
-    if (usesDefaults) {
-      defaultAbsentUntil = Date.now() + RECHECK_MS
-      defaultAbsentNetrc = fromEnv
-    }
-    return null
-  }
+  if (parsed === null) return null
   let host: string
   try {
     host = new URL(url).hostname.toLowerCase()

@@ -4,11 +4,11 @@
 
 import { Readable } from 'node:stream'
 import { inspect } from 'node:util'
-import { decodedChunks, decodeWhole, decodingPlan, EMPTY_BODY, fixedSize, slices, type BodySource } from './content.js'
+import { decodedChunks, decodeWhole, EMPTY_BODY, fixedSize, slices, type BodySource } from './content.js'
 import { RequestsCookieJar, storeResponseCookies } from './cookies.js'
 import { apparentEncoding, decodeText, encodingFromContentType, incrementalDecoder, parseJson } from './encodings.js'
-import { fromWireError, HTTPError, isWireError, JSONDecodeError, RequestException, StreamConsumedError, StreamNotLoadedError } from './errors.js'
-import type { DecodingPlan } from './http1/decoding.js'
+import { HTTPError, inContext, JSONDecodeError, StreamConsumedError, StreamNotLoadedError } from './errors.js'
+import { planDecoding, type DecodingPlan } from './http1/decoding.js'
 import { splitLines } from './lines.js'
 import { parseLinks, type Link } from './links.js'
 import type { SendOptions } from './options.js'
@@ -291,11 +291,10 @@ export class Response {
   iterLines(options: { chunkSize?: number | null; decodeUnicode: true; delimiter?: string | null }): AsyncGenerator<string>
   iterLines(options: { chunkSize?: number | null; decodeUnicode?: boolean; delimiter?: Buffer | string | null } = {}): AsyncGenerator<Buffer | string> {
     const chunkSize = options.chunkSize ?? null
+    const delimiter = options.delimiter
     if (options.decodeUnicode === true) {
-      const delimiter = options.delimiter
       return splitLines(this.iterContent(chunkSize, true), typeof delimiter === 'string' ? delimiter : null)
     }
-    const delimiter = options.delimiter
     return splitLines(this.iterContent(chunkSize, false), Buffer.isBuffer(delimiter) ? delimiter : typeof delimiter === 'string' ? Buffer.from(delimiter) : null)
   }
 
@@ -393,7 +392,7 @@ export class Response {
     // Most bodies are not encoded at all: no list to build, no plan to make.
     if (this.#transferCodings.length === 0 && !this.headers.has('Content-Encoding')) return IDENTITY
     try {
-      return decodingPlan(this.headers.getAll('Content-Encoding'), this.#transferCodings)
+      return planDecoding(this.headers.getAll('Content-Encoding'), this.#transferCodings)
     } catch (err) {
       throw this.#translate(err)
     }
@@ -415,12 +414,6 @@ export class Response {
   }
 
   #translate(err: unknown): unknown {
-    if (isWireError(err)) return fromWireError(err, { ...this.#errorContext(), phase: 'body' })
-    if (err instanceof RequestException) {
-      err.request ??= this.request
-      err.response ??= this
-      err.url ??= this.url
-    }
-    return err
+    return inContext(err, { ...this.#errorContext(), phase: 'body' })
   }
 }

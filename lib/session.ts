@@ -27,7 +27,12 @@ import type { ParamsInput } from './urls.js'
 import { VERSION } from './version.js'
 
 const NO_PROXIES: Readonly<Record<string, string>> = Object.freeze({})
-const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY', 'no_proxy', 'NO_PROXY', 'REQUEST_METHOD'] as const
+/** The variables that name a proxy; with them, no_proxy and REQUEST_METHOD decide (lib/proxies.ts). */
+const PROXY_URL_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'] as const
+const ENV_VARIABLES = [
+  ...PROXY_URL_VARIABLES, 'no_proxy', 'NO_PROXY', 'REQUEST_METHOD',
+  'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'SSL_CERT_FILE',
+] as const
 
 /** Requests' DEFAULT_REDIRECT_LIMIT. */
 export const DEFAULT_MAX_REDIRECTS = 30
@@ -73,13 +78,11 @@ export class Session {
   /** Read credentials from ~/.netrc and CA bundles from the environment. */
   trustEnv = true
   cookies: RequestsCookieJar = new RequestsCookieJar()
-  /** Prefix → adapter, longest prefix first (the first match wins). */
-  readonly adapters = new Map<string, Connection>()
-  /** The same, as an array walked per request (a Map's iterator allocates). */
+  /** Mounted adapters, longest prefix first (the first match wins); an array, walked per request. */
   #mounts: (readonly [prefix: string, lower: string, adapter: Connection])[] = []
   /** Until when netrc is known to have nothing (see #netrc). */
   #netrcAbsentUntil = 0
-  /** The proxy variables of the environment, and until when they are taken as read (see #environment). */
+  /** The proxy and CA-bundle variables of the environment, and until when they are taken as read (see #environment). */
   #env: NodeJS.ProcessEnv = {}
   #envHasProxies = false
   #envReadUntil = 0
@@ -268,10 +271,9 @@ export class Session {
     next.method = rebuildMethod(next.method, resp.statusCode)
     if (!keepsBody(resp.statusCode) || next.method !== req.method) dropBody(next)
     stripCredentials(next, resp.url)
-    // Cookies are computed again for the new URL from the jar, with what this hop set added.
+    // Cookies are computed again for the new URL from the jar. What this hop set is in the
+    // session's jar already (stored when the response came), and merged in from there.
     const jar = next.cookieJar ?? new RequestsCookieJar()
-    const setCookie = resp.headers.getAll('Set-Cookie')
-    if (setCookie.length > 0) storeResponseCookies(jar, resp.url, setCookie)
     if (jar !== this.cookies) mergeCookies(jar, this.cookies)
     next.prepareCookies(jar)
     if (this.trustEnv) {
@@ -296,17 +298,20 @@ export class Session {
 
   /** Mounts `adapter` for URLs starting with `prefix`; longer prefixes are tried first. */
   mount(prefix: string, adapter: Connection): void {
-    const entries = [...this.adapters].filter(([p]) => p !== prefix)
-    entries.push([prefix, adapter])
-    entries.sort((a, b) => b[0].length - a[0].length)
-    this.adapters.clear()
-    for (const [p, a] of entries) this.adapters.set(p, a)
-    this.#mounts = entries.map(([p, a]) => [p, p.toLowerCase(), a] as const)
+    const mounts = this.#mounts.filter(([p]) => p !== prefix)
+    mounts.push([prefix, prefix.toLowerCase(), adapter])
+    mounts.sort((a, b) => b[0].length - a[0].length)
+    this.#mounts = mounts
+  }
+
+  /** Prefix → adapter, in the order they are tried (Requests' `session.adapters`). */
+  get adapters(): ReadonlyMap<string, Connection> {
+    return new Map(this.#mounts.map(([prefix, , adapter]) => [prefix, adapter]))
   }
 
   /** Closes every mounted adapter and the connections they hold. */
   async close(): Promise<void> {
-    const unique = new Set(this.adapters.values())
+    const unique = new Set(this.#mounts.map(([, , adapter]) => adapter))
     await Promise.all([...unique].map((adapter) => adapter.close()))
   }
 
@@ -318,7 +323,7 @@ export class Session {
     let verify = init.verify ?? this.verify
     // Requests takes a CA bundle from the environment only when verification is left on. Each
     // process.env read is a call into C++, so plain http:// requests do not pay for it.
-    if (verify === true && this.trustEnv && isHttps(request.url)) verify = caBundleFromEnv() ?? true
+    if (verify === true && this.trustEnv && isHttps(request.url)) verify = caBundleFrom(this.#environment()) ?? true
     const proxies = init.proxies == null && isEmptyRecord(this.proxies) && !(this.trustEnv && this.#environmentHasProxies())
       ? NO_PROXIES // the common case: no proxy anywhere, nothing to parse or match
       : resolveProxies(request.url, init.proxies ?? NO_PROXIES, this.proxies, this.trustEnv, this.#environment())
@@ -335,24 +340,20 @@ export class Session {
   }
 
   /**
-   * Cookies of a response and of any a hook put in its history (Digest's 401 may set one the
-   * retry needed): Requests stores both after the hooks have run.
-   */
-  /**
-   * The environment's proxy variables. Each process.env read is a call into C++, and a request
-   * through a session would make up to eight of them, so the values are read at most once a
-   * second: a proxy variable changed at run time applies to this session within a second.
+   * The environment's proxy and CA-bundle variables. Each process.env read is a call into C++,
+   * and a request through a session would make up to eleven of them, so the values are read at
+   * most once a second: a variable changed at run time applies to this session within a second.
    */
   #environment(): NodeJS.ProcessEnv {
     const now = Date.now()
     if (now < this.#envReadUntil) return this.#env
     const env: NodeJS.ProcessEnv = {}
-    for (const name of PROXY_VARIABLES) {
+    for (const name of ENV_VARIABLES) {
       const value = process.env[name]
       if (value !== undefined) env[name] = value
     }
     this.#env = env
-    this.#envHasProxies = PROXY_VARIABLES.some((name) => name !== 'REQUEST_METHOD' && name !== 'no_proxy' && name !== 'NO_PROXY' && env[name] !== undefined)
+    this.#envHasProxies = PROXY_URL_VARIABLES.some((name) => env[name] !== undefined)
     this.#envReadUntil = now + 1000
     return env
   }
@@ -362,6 +363,10 @@ export class Session {
     return this.#envHasProxies
   }
 
+  /**
+   * Cookies of a response and of any a hook put in its history (Digest's 401 may set one the
+   * retry needed): Requests stores both after the hooks have run.
+   */
   #storeAllCookies(r: Response): void {
     for (const earlier of r.history) this.#storeCookies(earlier)
     this.#storeCookies(r)
@@ -385,8 +390,7 @@ function isHttps(url: string): boolean {
 }
 
 /** Requests' REQUESTS_CA_BUNDLE, then CURL_CA_BUNDLE, then (as OpenSSL does) SSL_CERT_FILE. */
-function caBundleFromEnv(): string | null {
-  const env = process.env
+function caBundleFrom(env: NodeJS.ProcessEnv): string | null {
   return env.REQUESTS_CA_BUNDLE || env.CURL_CA_BUNDLE || env.SSL_CERT_FILE || null
 }
 
