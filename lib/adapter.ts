@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LookupFunction } from 'node:net'
 import { inContext, InvalidHeader, ReadTimeout, RequestException, RetryError, SSLError } from './errors.js'
-import type { CertInput, SendOptions, VerifyInput } from './options.js'
+import { timeoutsLeft, type CertInput, type SendOptions, type VerifyInput } from './options.js'
 import { PoolManager, type OriginStats, type PoolResponse, type ProxyConfig, type TlsOptions } from './pool/index.js'
 import { parseProxyUrl, selectProxy, type ParsedProxy } from './proxies.js'
 import type { PreparedRequest } from './request.js'
@@ -84,7 +84,7 @@ export class HTTPAdapter implements Connection {
         const kind = failureKind(error)
         if (kind === null || !retry.shouldRetryFailure(request.method, kind) || !canResend(request)) throw error
         retry = nextAttempt(retry, { method: request.method, url: request.url, error: error as Error, status: null }, kind)
-        await sleep(retry.backoff(), options.signal)
+        await sleep(retry.backoff(), options, request.url)
         continue
       }
       const retryAfter = response.headers.get('Retry-After')
@@ -103,7 +103,7 @@ export class HTTPAdapter implements Connection {
       }
       await response.drain()
       const wait = retry.respectRetryAfterHeader ? Retry.parseRetryAfter(retryAfter) : null
-      await sleep(wait ?? retry.backoff(), options.signal)
+      await sleep(wait ?? retry.backoff(), options, request.url)
     }
   }
 
@@ -147,7 +147,7 @@ export class HTTPAdapter implements Connection {
       host,
       headers: fields,
       body: request.takeBody(),
-      timeout: options.timeout,
+      timeout: timeoutsLeft(options, request.url),
       signal: options.signal ?? undefined,
       tls: target.scheme === 'https' ? tlsOptions(options.verify, options.cert, request) : undefined,
       proxy,
@@ -211,8 +211,13 @@ function canResend(request: PreparedRequest): boolean {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal | null): Promise<void> {
+/** Waits before a retry; a wait that would outlast the call's total timeout fails now instead. */
+function sleep(ms: number, options: SendOptions, url: string): Promise<void> {
   if (ms <= 0) return Promise.resolve()
+  const signal = options.signal
+  if (options.deadline !== null && options.deadline !== undefined && performance.now() + ms >= options.deadline) {
+    return Promise.reject(new ReadTimeout(`a retry would wait past the total timeout for url: ${url}`, { url, code: 'TOTAL_TIMEOUT' }))
+  }
   return new Promise((resolve, reject) => {
     if (signal?.aborted === true) {
       reject(signal.reason)

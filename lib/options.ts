@@ -7,6 +7,7 @@ import type { DataInput, FilesInput } from './bodies.js'
 import type { RequestsCookieJar } from './cookies.js'
 import type { CaseInsensitiveDict } from './structures.js'
 import type { ParamsInput } from './urls.js'
+import { ReadTimeout } from './errors.js'
 import type { Response } from './response.js'
 
 /** A header value of `null`/`undefined` removes the session's header of that name. */
@@ -73,6 +74,22 @@ export interface SendOptions {
   readonly signal: AbortSignal | null
   /** Cap on decoded body bytes; null leaves it to the adapter's default (none unless set). */
   readonly maxBodySize: number | null
+  /**
+   * performance.now() by which the whole call must be over, from `timeout.total`: every exchange
+   * of the call (redirect hops, retries, an auth round trip) gets only what is left of it.
+   */
+  readonly deadline?: number | null
+}
+
+/** The timeouts for the next exchange of a call: `total` shrunk to what is left before the deadline. */
+export function timeoutsLeft(options: SendOptions, url: string): Timeouts {
+  const deadline = options.deadline
+  if (deadline === null || deadline === undefined) return options.timeout
+  const left = deadline - performance.now()
+  if (left <= 0) {
+    throw new ReadTimeout(`the request took longer than its total timeout for url: ${url}`, { url, code: 'TOTAL_TIMEOUT' })
+  }
+  return { ...options.timeout, total: left }
 }
 
 /** Timeouts in milliseconds after normalizing a TimeoutInput; a missing phase has no limit. */

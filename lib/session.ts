@@ -327,9 +327,11 @@ export class Session {
     const proxies = init.proxies == null && isEmptyRecord(this.proxies) && !(this.trustEnv && this.#environmentHasProxies())
       ? NO_PROXIES // the common case: no proxy anywhere, nothing to parse or match
       : resolveProxies(request.url, init.proxies ?? NO_PROXIES, this.proxies, this.trustEnv, this.#environment())
+    const timeout = normalizeTimeout(init.timeout)
     return {
       stream: init.stream ?? this.stream,
-      timeout: normalizeTimeout(init.timeout),
+      timeout,
+      deadline: timeout.total === undefined ? null : performance.now() + timeout.total,
       verify,
       cert: init.cert ?? this.cert,
       proxies,

@@ -372,3 +372,42 @@ t.test('a CaseInsensitiveDict passed as headers keeps its values', async (t) => 
   const h = (await reqwire.get(`${bin.url}/headers`, { headers })).json<Echo>().headers
   t.equal(h['X-Dict'], 'yes')
 })
+
+t.test('timeouts, signals and elapsed through a session', async (t) => {
+  const { startRawServer, response: rawResponse } = await import('./support/raw-server.js')
+  const { ReadTimeout } = await import('../lib/index.js')
+  // Each /hop/N answers after 120 ms: N < 5 redirects to /hop/N+1, /hop/5 is the 200.
+  const server = await startRawServer({
+    handler: async (req, socket) => {
+      await new Promise((resolve) => setTimeout(resolve, 120))
+      if (socket.destroyed) return
+      const n = Number(req.target.split('/').pop())
+      socket.write(n < 5 ? rawResponse(302, '', [`Location: /hop/${n + 1}`]) : rawResponse(200, 'arrived'))
+    },
+  })
+  t.teardown(() => server.close())
+  const base = `http://127.0.0.1:${server.port}`
+  const s = new Session()
+  t.teardown(() => s.close())
+
+  t.test('timeout.total bounds the whole call, redirect hops included, not each hop', async (t) => {
+    const err = await s.get(`${base}/hop/1`, { timeout: { total: 300 } }).catch((e: unknown) => e) as InstanceType<typeof ReadTimeout>
+    t.type(err, ReadTimeout)
+    t.equal(err.code, 'TOTAL_TIMEOUT')
+    t.equal((await s.get(`${base}/hop/1`)).text, 'arrived', 'without a total the chain completes')
+  })
+
+  t.test('an abort while waiting for the head rejects with the signal\'s own reason', async (t) => {
+    const controller = new AbortController()
+    const reason = new Error('caller gave up')
+    setTimeout(() => controller.abort(reason), 30)
+    const err = await s.get(`${base}/hop/5`, { signal: controller.signal }).catch((e: unknown) => e)
+    t.equal(err, reason)
+  })
+
+  t.test('elapsed is the time to the response head, in ms', async (t) => {
+    const r = await s.get(`${base}/hop/5`)
+    t.type(r.elapsed, 'number')
+    t.ok(r.elapsed >= 100, `the server waited 120 ms before answering: elapsed ${r.elapsed}`)
+  })
+})
