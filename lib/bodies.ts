@@ -4,7 +4,7 @@
 
 import { Readable } from 'node:stream'
 import { InvalidJSONError } from './errors.js'
-import { encodeMultipart, readableLength } from './multipart.js'
+import { encodeMultipart, readableLength, toBuffer } from './multipart.js'
 import { encodeParams, type ParamValue } from './urls.js'
 
 export type BodyChunk = Uint8Array | string
@@ -62,10 +62,6 @@ function isEmpty(value: object | string): boolean {
   return isRecord(value) && Object.keys(value).length === 0
 }
 
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
-
 /** Requests' to_key_val_list plus the value loop of _encode_files: text fields as string pairs. */
 function fieldPairs(data: Fields | FieldPairs): Array<[string, string]> {
   const out: Array<[string, string]> = []
@@ -90,7 +86,7 @@ function encodeData(data: DataInput): EncodedBody {
     return { body, contentType: null, length: body.length }
   }
   if (data instanceof Uint8Array) {
-    const body = asBuffer(data)
+    const body = toBuffer(data)
     return { body, contentType: null, length: body.length }
   }
   if (data instanceof Readable) return { body: data, contentType: null, length: readableLength(data) }

@@ -6,6 +6,7 @@ import type { InspectOptions } from 'node:util'
 import { createRequire } from 'node:module'
 import type { Cookie, CookieJar } from 'tough-cookie'
 import { InvalidHeader } from './errors.js'
+import { isToken } from './http1/chars.js'
 
 // tough-cookie brings the public suffix list (~12 MiB of memory once loaded); a session that
 // never meets a cookie never needs it, so it is loaded on the first cookie.
@@ -56,7 +57,6 @@ export class CookieConflictError extends Error {
 }
 
 // RFC 6265 §4.1.1: cookie-name is an RFC 2616 token.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 // Stricter cookie-octets would refuse `hello world` or `{"a":1}`, which Requests sends and servers
 // read back whole (a server splits the header on ';' only). What is refused is what can change the
 // header's meaning or framing: controls (CR, LF, NUL ...), DEL, ';', and non-ASCII (percent-encode).
@@ -135,7 +135,7 @@ function fixExpiry(c: Cookie, now: number): void {
 }
 
 function checkName(name: string): void {
-  if (!TOKEN.test(name)) {
+  if (!isToken(name)) {
     throw new InvalidHeader(`invalid cookie name ${JSON.stringify(name)}: it must be an RFC 6265 token`, { code: 'INVALID_COOKIE_NAME' })
   }
 }

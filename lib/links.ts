@@ -3,6 +3,7 @@
 // quoted strings stay where they belong; what does not parse is skipped, never thrown.
 
 import { decodeText, isKnownEncoding } from './encodings.js'
+import { isTokenChar } from './http1/chars.js'
 
 /** One link-value: its target and its parameters, names lower-cased. */
 export interface Link {
@@ -31,7 +32,6 @@ export function parseLinks(value: string | undefined | null): Record<string, Lin
 }
 
 /** tchar of RFC 9110 §5.6.2: what a parameter name (a token) is made of. */
-const TCHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/
 
 function isWhitespace(c: string | undefined): boolean {
   return c === ' ' || c === '\t'
@@ -69,7 +69,7 @@ function* scanLinks(s: string): Generator<Link> {
       i++
       while (isWhitespace(s[i])) i++
       const nameStart = i
-      while (i < s.length && TCHAR.test(s[i] ?? '')) i++
+      while (i < s.length && isTokenChar(s.charCodeAt(i))) i++
       const name = s.slice(nameStart, i).toLowerCase()
       while (isWhitespace(s[i])) i++
       let paramValue = '' // a parameter without a value (`; crossorigin`) is allowed

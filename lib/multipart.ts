@@ -7,10 +7,10 @@ import { ReadStream, fstatSync, statSync, type Stats } from 'node:fs'
 import { basename } from 'node:path'
 import { Readable } from 'node:stream'
 import { InvalidHeader } from './errors.js'
+import { isToken } from './http1/chars.js'
 import type { EncodedBody, FileContent, FileSpec } from './bodies.js'
 
 // RFC 9110 §5.6.2 token: what a part header name may be.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 // RFC 2046 §5.1.1 bchars, 1 to 70 of them, not ending in a space.
 const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/
 // A CR or LF would end the part header early and let the value write headers (or a boundary) of
@@ -63,7 +63,8 @@ function param(name: string, value: string): string {
   return `${name}="${value.replaceAll('"', '%22')}"`
 }
 
-function toBuffer(content: Uint8Array | string): Buffer {
+/** Strings as UTF-8; a Uint8Array viewed as a Buffer without copying. */
+export function toBuffer(content: Uint8Array | string): Buffer {
   if (typeof content === 'string') return Buffer.from(content, 'utf8')
   return Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength)
 }
@@ -90,7 +91,7 @@ function buildPart(boundary: string, name: string, filename: string | null, cont
   }
   if (extra !== null) {
     for (const [key, value] of Object.entries(extra)) {
-      if (!TOKEN.test(key)) throw new InvalidHeader(`multipart header name is not a token: ${JSON.stringify(key)}`, { code: 'INVALID_PART_HEADER' })
+      if (!isToken(key)) throw new InvalidHeader(`multipart header name is not a token: ${JSON.stringify(key)}`, { code: 'INVALID_PART_HEADER' })
       if (FORBIDDEN.test(value)) refuse(`header ${key}`, value)
       const lower = key.toLowerCase()
       // One Content-Disposition per part, ours; one Content-Type, the given one if any.

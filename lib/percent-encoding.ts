@@ -104,14 +104,14 @@ export function formQuote(value: string): string {
   return quote(value, FORM_SET, Percent.Encode, true)
 }
 
-/**
- * Requests' `_encode_params`: a string is taken as already encoded; records and pairs become
- * `application/x-www-form-urlencoded` as Python's `urlencode(…, doseq=True)` writes it, an array
- * value repeats its key and a null/undefined value (or array item) leaves its key out.
- */
 /** Python's unquote: escapes decoded as UTF-8 (invalid sequences → U+FFFD), stray `%` kept. */
 export function unquote(s: string): string {
   if (!s.includes('%')) return s
+  return unquoteBytes(s).toString('utf8')
+}
+
+/** The bytes a percent-encoded string stands for (Python's unquote_to_bytes), stray `%` kept. */
+export function unquoteBytes(s: string): Buffer {
   const bytes: number[] = []
   const text = Buffer.from(s, 'utf8')
   for (let i = 0; i < text.length; i++) {
@@ -127,5 +127,5 @@ export function unquote(s: string): string {
     }
     bytes.push(b)
   }
-  return Buffer.from(bytes).toString('utf8')
+  return Buffer.from(bytes)
 }

@@ -5,6 +5,7 @@
 import { domainToASCII } from 'node:url'
 import { isIPv4, isIPv6 } from 'node:net'
 import { InvalidHeader, InvalidSchema, InvalidURL } from './errors.js'
+import { unquoteBytes } from './percent-encoding.js'
 
 // ---------------------------------------------------------------------------------------------
 // The environment
@@ -403,8 +404,8 @@ function parseProxyUrlUncached(proxyUrl: string): ParsedProxy {
   const result: ParsedProxy = { scheme, hostname: host, port, display }
   if (userinfo !== null) {
     const colon = userinfo.indexOf(':')
-    const user = percentDecode(colon < 0 ? userinfo : userinfo.slice(0, colon))
-    const pass = percentDecode(colon < 0 ? '' : userinfo.slice(colon + 1))
+    const user = unquoteBytes(colon < 0 ? userinfo : userinfo.slice(0, colon))
+    const pass = unquoteBytes(colon < 0 ? '' : userinfo.slice(colon + 1))
     if (user.includes(0x0d) || user.includes(0x0a) || user.includes(0x00) || pass.includes(0x0d) || pass.includes(0x0a) || pass.includes(0x00)) {
       throw new InvalidHeader(`The credentials of proxy ${display} hold CR, LF or NUL`, { code: 'PROXY_CREDENTIALS_INVALID', url: display })
     }
@@ -426,23 +427,6 @@ function normalizeName(host: string, invalid: (why: string) => InvalidURL): stri
   const ascii = domainToASCII(host)
   if (ascii === '') throw invalid('invalid label in host')
   return ascii
-}
-
-/** Percent-escapes to bytes (the rest as UTF-8); a `%` not followed by two hex digits stays. */
-function percentDecode(s: string): Buffer {
-  const raw = Buffer.from(s, 'utf8')
-  if (!s.includes('%')) return raw
-  const out: number[] = []
-  for (let i = 0; i < raw.length; i++) {
-    const b = raw[i] as number
-    if (b === 0x25 && i + 2 < raw.length && /^[0-9a-fA-F]{2}$/.test(String.fromCharCode(raw[i + 1] as number, raw[i + 2] as number))) {
-      out.push(parseInt(String.fromCharCode(raw[i + 1] as number, raw[i + 2] as number), 16))
-      i += 2
-    } else {
-      out.push(b)
-    }
-  }
-  return Buffer.from(out)
 }
 
 /**

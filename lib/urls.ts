@@ -27,6 +27,11 @@ export interface WireTarget {
   host: string
 }
 
+/**
+ * Requests' `_encode_params`: a string is taken as already encoded; records and pairs become
+ * `application/x-www-form-urlencoded` as Python's `urlencode(…, doseq=True)` writes it, an array
+ * value repeats its key and a null/undefined value (or array item) leaves its key out.
+ */
 export function encodeParams(params: ParamsInput): string {
   if (typeof params === 'string') return params
   if (params instanceof URLSearchParams) return params.toString()
