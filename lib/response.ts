@@ -291,11 +291,11 @@ export class Response {
   iterLines(options: { chunkSize?: number | null; decodeUnicode: true; delimiter?: string | null }): AsyncGenerator<string>
   iterLines(options: { chunkSize?: number | null; decodeUnicode?: boolean; delimiter?: Buffer | string | null } = {}): AsyncGenerator<Buffer | string> {
     const chunkSize = options.chunkSize ?? null
-    const delimiter = options.delimiter
+    const delimiter = options.delimiter ?? null
     if (options.decodeUnicode === true) {
-      return splitLines(this.iterContent(chunkSize, true), typeof delimiter === 'string' ? delimiter : null)
+      return splitLines(this.iterContent(chunkSize, true), Buffer.isBuffer(delimiter) ? delimiter.toString('utf8') : delimiter)
     }
-    return splitLines(this.iterContent(chunkSize, false), Buffer.isBuffer(delimiter) ? delimiter : typeof delimiter === 'string' ? Buffer.from(delimiter) : null)
+    return splitLines(this.iterContent(chunkSize, false), typeof delimiter === 'string' ? Buffer.from(delimiter) : delimiter)
   }
 
   /** The body bytes exactly as they arrived, not decompressed (`stream: true` only). */

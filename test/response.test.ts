@@ -236,3 +236,13 @@ t.test('maxBodySize: an uncompressed body past the cap is ContentDecodingError B
   await t.rejects(capped.get(`${bin.url}/bytes/11`), ContentDecodingError)
   await t.rejects(capped.get(`${bin.url}/get`, { maxBodySize: -1 }), TypeError)
 })
+
+t.test('iterLines with a delimiter and a chunk size splits on the delimiter only, as bytes or as text', async (t) => {
+  const server = await startRawServer({ handler: (_req, socket) => { socket.write(rawResponse(200, 'a||b\n||c||', ['Content-Type: text/plain; charset=utf-8'])) } })
+  t.teardown(() => server.close())
+  const url = `http://127.0.0.1:${server.port}/`
+  const bytes = await collect((await s.get(url, { stream: true })).iterLines({ delimiter: Buffer.from('||'), chunkSize: 3 }))
+  t.same(bytes.map((b) => b.toString()), ['a', 'b\n', 'c'])
+  const text = await collect((await s.get(url, { stream: true })).iterLines({ decodeUnicode: true, delimiter: '||' }))
+  t.same(text, ['a', 'b\n', 'c'])
+})
