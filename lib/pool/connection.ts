@@ -20,6 +20,7 @@ import { writeStreamBody } from './body-writer.js'
 import type { Exchange } from './exchange.js'
 import { translateFailure } from './failures.js'
 import { Behind, mayPipeline } from './pipelining.js'
+import { afterPoll, idleMark, polledSince } from './poll-fence.js'
 import { IncomingBody, type BodySource } from './response-body.js'
 
 /** What a connection tells the pool it belongs to. */
@@ -61,6 +62,10 @@ export class Connection implements ResponseHandler, BodySource {
   private lastRead = 0
   /** The body's reader has fallen behind: the read deadline does not run against the server. */
   private readPaused = false
+  /** When the connection last went idle (poll-fence.ts); a new one has never been idle. */
+  private idleSince = -Infinity
+  /** The exchange is taken but its request not yet written: waiting for a poll (poll-fence.ts). */
+  private holding = false
   /**
    * Keep the socket only when a response says `keep-alive` in Connection or Proxy-Connection.
    * Set for connections to a forwarding proxy: HTTP/1.0-minded proxies (tinyproxy) answer
@@ -100,9 +105,26 @@ export class Connection implements ResponseHandler, BodySource {
       this.failWith(new Error('connection closed before the request was sent'))
       return
     }
+    this.armExchangeTimer()
+    if (polledSince(this.idleSince)) {
+      this.write(exchange)
+      return
+    }
+    // Idle since this turn of the event loop: unread bytes may be waiting. The deadlines run
+    // from now, and an abort works as for any exchange in flight.
+    this.holding = true
+    afterPoll(this.idleSince, () => {
+      if (this.exchange !== exchange) return
+      this.holding = false
+      this.write(exchange)
+      // Requests pipelined behind it while it was held follow it, in order.
+      if (this.behind !== null) for (const next of this.behind) this.writeBehind(next)
+    })
+  }
+
+  private write(exchange: Exchange): void {
     const { outgoing } = exchange
     this.parser.expect({ method: exchange.request.method, upgrade: outgoing.upgrade })
-    this.armExchangeTimer()
     exchange.wroteAny = true
     this.socket.write(outgoing.head, (err) => {
       if (err == null) exchange.headConfirmed = true
@@ -147,6 +169,16 @@ export class Connection implements ResponseHandler, BodySource {
     this.served++
     exchange.reused = true
     exchange.startedAt = performance.now()
+    // Behind a request held for the poll, it is written when that one is.
+    if (!this.holding) this.writeBehind(exchange)
+    // Its total deadline may come before anything the timer waits for now.
+    if (exchange.totalDeadline !== undefined) {
+      const now = performance.now()
+      this.armTimer(this.nextDeadline(this.exchange!, now) - now)
+    }
+  }
+
+  private writeBehind(exchange: Exchange): void {
     const { outgoing } = exchange
     this.parser.expect({ method: exchange.request.method, upgrade: false })
     exchange.wroteAny = true
@@ -156,17 +188,13 @@ export class Connection implements ResponseHandler, BodySource {
     if (outgoing.body.kind === 'buffer') this.socket.write(outgoing.body.data)
     exchange.requestDone = true
     exchange.phase = 'head'
-    // Its total deadline may come before anything the timer waits for now.
-    if (exchange.totalDeadline !== undefined) {
-      const now = performance.now()
-      this.armTimer(this.nextDeadline(this.exchange!, now) - now)
-    }
   }
 
   /**
    * Stops the exchange now (an aborted signal). The one being answered: the socket is destroyed,
    * nothing is reused (requests behind it are sent again elsewhere). One waiting behind it leaves
-   * the line at once; its response is read and dropped when it comes (pipelining.ts).
+   * the line at once; its response is read and dropped when it comes (pipelining.ts). One held
+   * for the poll was never written, and the connection goes back to idle.
    */
   abort(exchange: Exchange, reason: Error): void {
     if (this.exchange !== exchange) {
@@ -175,6 +203,12 @@ export class Connection implements ResponseHandler, BodySource {
     }
     this.exchange = null
     exchange.fail(reason)
+    if (this.holding && (this.behind === null || this.behind.length === 0)) {
+      // Nothing was written: the connection is as good as before it was taken.
+      this.holding = false
+      this.goIdle()
+      return
+    }
     this.destroy()
   }
 
@@ -280,7 +314,15 @@ export class Connection implements ResponseHandler, BodySource {
       this.nextInLine()
       return
     }
+    this.idleSince = idleMark()
+    this.goIdle()
+  }
+
+  private goIdle(): void {
     this.state = 'idle'
+    // A reader that fell behind may have paused the socket as the body ended; an idle socket must
+    // read, or a server's close or stray bytes go unnoticed and the next response is never read.
+    if (this.readPaused) this.socket.resume()
     this.readPaused = false
     this.socket.unref()
     this.armTimer(this.keepAliveMs)
@@ -318,9 +360,10 @@ export class Connection implements ResponseHandler, BodySource {
   // ── the socket's events ──
 
   private onSocketData(chunk: Buffer): void {
-    if (this.exchange === null) {
-      // Bytes on an idle connection answer nothing we asked: the connection is unusable.
-      this.destroy()
+    if (this.exchange === null || this.holding) {
+      // Bytes on an idle connection answer nothing we asked: the connection is unusable. A request
+      // held for the poll was not written, so it may go again on another connection.
+      this.failWith(new Error('the server sent data on an idle connection'))
       return
     }
     this.exchange.responseStarted = true
@@ -333,8 +376,8 @@ export class Connection implements ResponseHandler, BodySource {
   }
 
   private onSocketEnd(): void {
-    if (this.exchange === null) {
-      this.destroy()
+    if (this.exchange === null || this.holding) {
+      this.failWith(new Error('the server closed the idle connection'))
       return
     }
     try {

@@ -54,6 +54,10 @@ export class Behind {
     this.line.push(exchange)
   }
 
+  [Symbol.iterator](): Iterator<Exchange> {
+    return this.line[Symbol.iterator]()
+  }
+
   /** The next in line, whose response comes after the current one. */
   shift(): Exchange | undefined {
     return this.line.shift()

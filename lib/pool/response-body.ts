@@ -65,6 +65,9 @@ export class IncomingBody implements ResponseBody {
     if (this.state !== 'open') return
     this.state = 'ended'
     this.trailers = trailers
+    // The message is over, and with it the pause: the connection reads again for its next
+    // exchange, which a late resume from this body must not touch.
+    this.paused = false
     if (this.nextWaiter !== null && this.chunks.length === 0) {
       const waiter = this.nextWaiter
       this.nextWaiter = null
