@@ -1,8 +1,9 @@
 // The one place where what sockets, TLS and the parser throw becomes reqwire's error hierarchy:
-// system errors become ConnectionError (with the phase and the system code), certificate and
-// handshake failures SSLError, the wire layer's errors ProtocolError / ChunkedEncodingError.
+// system errors become ConnectionError (with the phase and the system code), or ChunkedEncodingError
+// once the body was under way; certificate and handshake failures SSLError; the wire layer's
+// errors ProtocolError / ChunkedEncodingError.
 
-import { ConnectionError, RequestException, SSLError, fromWireError, isWireError, type Phase } from '../errors.js'
+import { ChunkedEncodingError, ConnectionError, RequestException, SSLError, fromWireError, isWireError, type Phase } from '../errors.js'
 
 /** OpenSSL verification results Node reports as `code`, in words a person can act on. */
 const CERTIFICATE_PROBLEMS: Record<string, string> = {
@@ -42,6 +43,11 @@ export function translateFailure(err: unknown, phase: Phase, url: string): Reque
     const problem = CERTIFICATE_PROBLEMS[code]
     const detail = problem === undefined ? cause.message : `${problem}: ${cause.reason ?? cause.message}`
     return new SSLError(`TLS failed: ${detail} for url: ${url}`, { cause: err, phase, code, url })
+  }
+  if (phase === 'body') {
+    // Whatever broke the connection (a reset, mostly), the body the caller reads is cut short:
+    // the failure API.md and Requests name ChunkedEncodingError, as for a FIN before the end.
+    return new ChunkedEncodingError(`${describe(phase)}, which is cut short: ${cause.message} for url: ${url}`, { cause: err, code: code ?? undefined, url })
   }
   return new ConnectionError(`${describe(phase)}: ${cause.message} for url: ${url}`, { cause: err, phase, code: code ?? undefined, url })
 }

@@ -121,21 +121,21 @@ const cases: Case[] = [
     codes: ['PREMATURE_EOF'],
   },
   {
-    name: 'a Content-Length body cut short by a RST is a ConnectionError (ECONNRESET)',
+    name: 'a Content-Length body cut short by a RST is a ChunkedEncodingError (ECONNRESET)',
     bad: socket => {
       socket.write(head('Content-Length: 100') + '0123456789')
       setTimeout(() => socket.resetAndDestroy(), 30)
     },
-    cls: ConnectionError,
+    cls: ChunkedEncodingError,
     codes: ['ECONNRESET'],
   },
   {
-    name: 'a chunked body cut short by a RST is a ConnectionError (ECONNRESET)',
+    name: 'a chunked body cut short by a RST is a ChunkedEncodingError (ECONNRESET)',
     bad: socket => {
       socket.write(chunked('a\r\n0123456789\r\n'))
       setTimeout(() => socket.resetAndDestroy(), 30)
     },
-    cls: ConnectionError,
+    cls: ChunkedEncodingError,
     codes: ['ECONNRESET'],
   },
 ]
