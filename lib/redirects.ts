@@ -103,11 +103,10 @@ export function shouldStripAuth(oldUrl: string, newUrl: string): boolean {
 
 /**
  * Removes credentials that must not follow the redirect: Authorization and Proxy-Authorization
- * when shouldStripAuth says so. The Cookie header is always removed: it is recomputed from the
- * jar for the new URL, so a cookie reaches only the hosts it was set for.
+ * when shouldStripAuth says so. (The Cookie header goes on every hop: the session computes it
+ * again from the jar for the new URL, so a cookie reaches only the hosts it was set for.)
  */
 export function stripCredentials(request: PreparedRequest, oldUrl: string): void {
-  request.headers.delete('Cookie')
   if (shouldStripAuth(oldUrl, request.url)) {
     request.headers.delete('Authorization')
     request.headers.delete('Proxy-Authorization')

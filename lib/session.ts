@@ -19,7 +19,7 @@ import {
   type TimeoutInput,
   type VerifyInput,
 } from './options.js'
-import { dropBody, keepsBody, rebuildMethod, redirectTarget, resolveLocation, stripCredentials } from './redirects.js'
+import { dropBody, keepsBody, rebuildMethod, redirectTarget, resolveLocation, shouldStripAuth, stripCredentials } from './redirects.js'
 import { entriesOf, PreparedRequest, Request } from './request.js'
 import type { Connection, Response } from './response.js'
 import { CaseInsensitiveDict } from './structures.js'
@@ -270,19 +270,35 @@ export class Session {
     this.getAdapter(next.url) // only schemes we can send to (InvalidSchema for file:, data: …)
     next.method = rebuildMethod(next.method, resp.statusCode)
     if (!keepsBody(resp.statusCode) || next.method !== req.method) dropBody(next)
-    stripCredentials(next, resp.url)
     // Cookies are computed again for the new URL from the jar. What this hop set is in the
     // session's jar already (stored when the response came), and merged in from there.
+    next.headers.delete('Cookie')
     const jar = next.cookieJar ?? new RequestsCookieJar()
     if (jar !== this.cookies) mergeCookies(jar, this.cookies)
     next.prepareCookies(jar)
-    if (this.trustEnv) {
-      const auth = this.#netrc(next.url)
-      if (auth !== null) next.prepareAuth(auth)
-    }
+    this.rebuildAuth(next, resp)
     // A body that goes along must be sendable again (a stream already read is not).
     if (next.body !== null) next.rewindBody()
     return next
+  }
+
+  /**
+   * Requests' rebuild_auth, called for each redirect hop: drops Authorization and
+   * Proxy-Authorization when the hop leaves the origin (`shouldStripAuth`), then applies the new
+   * host's netrc credentials. Override it to drop headers of your own that hold secrets (an
+   * X-Api-Key), which nothing else knows to be secret and which follow redirects as in Requests.
+   */
+  rebuildAuth(prepared: PreparedRequest, response: Response): void {
+    stripCredentials(prepared, response.url)
+    if (this.trustEnv) {
+      const auth = this.#netrc(prepared.url)
+      if (auth !== null) prepared.prepareAuth(auth)
+    }
+  }
+
+  /** Requests' should_strip_auth: does going from `oldUrl` to `newUrl` leave the origin? */
+  shouldStripAuth(oldUrl: string, newUrl: string): boolean {
+    return shouldStripAuth(oldUrl, newUrl)
   }
 
   /** The adapter mounted for the longest prefix of `url`. */

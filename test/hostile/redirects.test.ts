@@ -7,7 +7,7 @@
 import t, { type Test } from 'tap'
 import * as tls from 'node:tls'
 import type { AddressInfo, Socket } from 'node:net'
-import { InvalidSchema, InvalidURL, ProtocolError, RequestException, TooManyRedirects } from '../../lib/index.js'
+import { HTTPAdapter, InvalidSchema, InvalidURL, type PreparedRequest, ProtocolError, RequestException, type Response, Session, TooManyRedirects } from '../../lib/index.js'
 import { response, type RawRequest, type RawServer } from '../support/raw-server.js'
 import { fixturePaths, fixtures } from '../support/tls-fixtures.js'
 import { base, className, client, mapLookup, nextWorks, rawServer, rejection } from './helpers.js'
@@ -100,12 +100,41 @@ t.test('a cookie set by the redirecting response for its own host does not follo
 t.test('a custom secret header follows a cross-host redirect, as in Requests (only the credentials above are dropped)', async t => {
   // Requests and reqwire (API.md) drop only Authorization, Proxy-Authorization and cookies not
   // meant for the new host. A header such as X-Api-Key is not known to be a secret, so it follows.
-  // This case pins that down, so a change is a decision and not an accident.
+  // This case pins that down, so a change is a decision and not an accident; the next shows how
+  // a session drops such a header itself.
   const first = await redirector(t, server => `http://other.test:${server.port}/landing`)
   const { s } = client(t, { lookup: mapLookup({ 'origin.test': '127.0.0.1', 'other.test': '127.0.0.1' }) })
   const r = await s.get(`http://origin.test:${first.port}/go`, { headers: { 'X-Api-Key': 'k-secret' }, timeout: 5000 })
   t.equal(r.text, 'landed')
   t.equal(landedOn(first)?.header('x-api-key'), 'k-secret')
+})
+
+t.test('a Session that overrides rebuildAuth drops its own secret header across hosts, and keeps it on the same host', async t => {
+  // Requests' way: subclass the session and extend rebuild_auth.
+  class KeyedSession extends Session {
+    hops: string[] = []
+    override rebuildAuth(prepared: PreparedRequest, response: Response): void {
+      super.rebuildAuth(prepared, response)
+      this.hops.push(`${response.url} -> ${prepared.url}`)
+      if (this.shouldStripAuth(response.url, prepared.url)) prepared.headers.delete('X-Api-Key')
+    }
+  }
+  const lookup = mapLookup({ 'origin.test': '127.0.0.1', 'other.test': '127.0.0.1' })
+  const s = new KeyedSession({ adapter: new HTTPAdapter({ lookup }) })
+  s.trustEnv = false
+  t.teardown(() => s.close())
+
+  const away = await redirector(t, server => `http://other.test:${server.port}/landing`)
+  const r = await s.get(`http://origin.test:${away.port}/go`, { headers: { 'X-Api-Key': 'k-secret', Authorization: 'Bearer t' }, timeout: 5000 })
+  t.equal(r.text, 'landed')
+  t.equal(away.requests.find(q => q.target === '/go')?.header('x-api-key'), 'k-secret', 'the origin got it')
+  t.equal(landedOn(away)?.header('x-api-key'), undefined, 'the other host did not')
+  t.equal(landedOn(away)?.header('authorization'), undefined, 'nor Authorization (the default rule still runs)')
+  t.same(s.hops, [`http://origin.test:${away.port}/go -> http://other.test:${away.port}/landing`], 'called once per hop')
+
+  const home = await redirector(t, () => '/landing')
+  await s.get(`http://origin.test:${home.port}/go`, { headers: { 'X-Api-Key': 'k-secret' }, timeout: 5000 })
+  t.equal(landedOn(home)?.header('x-api-key'), 'k-secret', 'kept on the same origin')
 })
 
 t.test('a redirect on the same origin keeps Authorization and the cookies', async t => {
