@@ -6,7 +6,8 @@
 // Messages from the parent, each answered by one message:
 //   { type: 'setup', client, target, workload } → { type: 'ready', probe } after one checked exchange
 //   { type: 'warm', ops, maxMs }                → { type: 'warmed', ops, ms } after that many exchanges (or time)
-//   { type: 'round', warmupMs, minTimeMs }      → { type: 'metrics', metrics }
+//   { type: 'round', warmupMs, minTimeMs, fresh } → { type: 'metrics', metrics }; with `fresh`, the
+//                                                  client is closed and made anew first (new connections)
 // Any failure answers { type: 'error', error }. The process exits when the IPC channel closes.
 
 import { latency, loadAsync } from './child.js'
@@ -16,7 +17,7 @@ import { createDriver, expectedBytes, type ClientName, type Driver, type Target,
 export type ChildRequest =
   | { readonly type: 'setup'; readonly client: ClientName; readonly target: Target; readonly workload: Workload }
   | { readonly type: 'warm'; readonly ops: number; readonly maxMs: number }
-  | { readonly type: 'round'; readonly warmupMs: number; readonly minTimeMs: number }
+  | { readonly type: 'round'; readonly warmupMs: number; readonly minTimeMs: number; readonly fresh: boolean }
 
 export type ChildReply =
   | { readonly type: 'ready'; readonly probe: string }
@@ -26,16 +27,22 @@ export type ChildReply =
 
 let driver: Driver | null = null
 let workload: Workload | null = null
+let target: Target | null = null
 let client: ClientName = 'raw-socket'
 
 async function handle(message: ChildRequest): Promise<ChildReply> {
   if (message.type === 'setup') {
     client = message.client
     workload = message.workload
+    target = message.target
     driver = await createDriver(message.client, message.target, message.workload)
     return { type: 'ready', probe: await probe(driver, workload) }
   }
-  if (driver === null || workload === null) throw new Error('round before setup')
+  if (driver === null || workload === null || target === null) throw new Error('round before setup')
+  if (message.type === 'round' && message.fresh) {
+    await driver.close()
+    driver = await createDriver(client, target, workload)
+  }
   const d = driver
   // The decoded length for clients, the length as sent for raw-socket (see clients-drivers.ts).
   const expected = expectedBytes(client, workload)

@@ -292,6 +292,13 @@ interface Shape {
   /** Over TLS: the own server's TLS listener. */
   readonly tls?: boolean
   /**
+   * Each round on new connections (the child makes its client anew). For long streams: the
+   * kernel sizes a TCP receive window per connection as it goes (autotuning), and one
+   * connection's window, better or worse by chance, would otherwise set a client's result for
+   * the whole run; the median over rounds then is a median over connections.
+   */
+  readonly freshConnections?: boolean
+  /**
    * Only against the own server: bench/nginx.sh has no TLS listener, no chunked route and no
    * gzip route (nginx is not installed here to test them with).
    */
@@ -355,6 +362,7 @@ const SHAPES: readonly Shape[] = [
     warmupScale: 0.001,
     quickWithNginx: false,
     quick: true,
+    freshConnections: true,
   },
   {
     id: 'chunked-c16',
@@ -512,7 +520,7 @@ function clientScenario(shape: Shape, server: ServerKind, leadNote?: string): Cl
         }),
       )
       notes.push(
-        `warm-up before the first round, all clients at once, ${warmupOps.toLocaleString('en-US')} exchanges each: ${warmed.filter((x) => x !== null).join(', ')}; then each round warms up ${timing.rewarmMs * shape.timeScale} ms and times ${timing.minTimeMs * shape.timeScale} ms`,
+        `warm-up before the first round, all clients at once, ${warmupOps.toLocaleString('en-US')} exchanges each: ${warmed.filter((x) => x !== null).join(', ')}; then each round ${shape.freshConnections === true ? 'opens new connections, ' : ''}warms up ${timing.rewarmMs * shape.timeScale} ms and times ${timing.minTimeMs * shape.timeScale} ms`,
       )
       notes.push(
         `${w.concurrency} request${w.concurrency === 1 ? '' : 's'} in flight, ${w.concurrency} connection${w.concurrency === 1 ? '' : 's'} per client; server: ${server.description}; each client in its own process`,
@@ -534,7 +542,7 @@ function clientScenario(shape: Shape, server: ServerKind, leadNote?: string): Cl
           }
           const minTimeMs = timing.minTimeMs * shape.timeScale
           const warmupMs = timing.rewarmMs * shape.timeScale
-          const request: ChildRequest = { type: 'round', warmupMs, minTimeMs }
+          const request: ChildRequest = { type: 'round', warmupMs, minTimeMs, fresh: shape.freshConnections === true }
           try {
             await running?.mark?.()
             const reply = await slot.peer!.ask<ChildReply>(request, warmupMs + minTimeMs + HANG_MS)
