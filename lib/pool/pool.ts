@@ -75,7 +75,9 @@ export class Pool implements ConnectionOwner {
 
   stats(): OriginStats {
     const open = this.connections.size
-    return { key: this.key, open, idle: this.idle.length, busy: open - this.idle.length, queued: this.waiters.length }
+    let inFlight = 0
+    for (const connection of this.connections) inFlight += connection.inFlight
+    return { key: this.key, open, idle: this.idle.length, busy: open - this.idle.length, inFlight, queued: this.waiters.length }
   }
 
   close(): void {

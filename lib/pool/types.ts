@@ -137,6 +137,9 @@ export interface OriginStats {
   readonly key: string
   readonly open: number
   readonly idle: number
+  /** Connections carrying requests: with pipelining, each may carry several. */
   readonly busy: number
+  /** Requests on connections and not yet answered in full (more than `busy` only when pipelining). */
+  readonly inFlight: number
   readonly queued: number
 }

@@ -413,6 +413,20 @@ t.test('a failure that leaves a pipelined request nothing to retry with: it is n
   await settled(t, m)
 })
 
+t.test('stats() counts the requests in flight apart from the busy connections', async t => {
+  const h = await holdingServer(t, { flushAt: 3 })
+  const m = manager(t, { maxSize: 1, block: true, pipelining: 3 })
+  await warm(t, m, h.server)
+  const bodies = Promise.all(['/a', '/b', '/c'].map(target => text(m, h.server, target)))
+  await h.server.waitFor(() => h.server.requests.length === 4, 5000, 'three pipelined')
+  const [origin] = m.stats()
+  t.equal(origin?.busy, 1, 'one busy connection')
+  t.equal(origin?.inFlight, 3, 'three requests on it')
+  t.same(await bodies, ['GET /a', 'GET /b', 'GET /c'])
+  await settled(t, m)
+  t.equal(m.stats()[0]?.inFlight, 0, 'none once answered')
+})
+
 t.test('the pipelining option must be a whole number of at least 1', async t => {
   for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
     t.throws(() => new PoolManager({ pipelining: bad }), RangeError, `pipelining: ${bad}`)
