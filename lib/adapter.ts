@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { LookupFunction } from 'node:net'
 import { inContext, InvalidHeader, ReadTimeout, RequestException, RetryError, SSLError } from './errors.js'
 import { timeoutsLeft, type CertInput, type SendOptions, type VerifyInput } from './options.js'
-import { PoolManager, type OriginStats, type PoolResponse, type ProxyConfig, type TlsOptions } from './pool/index.js'
+import { PoolManager, checkPoolOption, type OriginStats, type PoolResponse, type ProxyConfig, type TlsOptions } from './pool/index.js'
 import { parseProxyUrl, selectProxy, type ParsedProxy } from './proxies.js'
 import type { PreparedRequest } from './request.js'
 import { Response, type Connection } from './response.js'
@@ -45,6 +45,11 @@ export class HTTPAdapter implements Connection {
   constructor(options: HTTPAdapterOptions = {}) {
     this.maxRetries = Retry.from(options.maxRetries)
     this.maxBodySize = options.maxBodySize ?? null
+    // Checked here under the names the caller used; the pool checks them again under its own.
+    checkPoolOption('poolMaxSize', options.poolMaxSize, 'count')
+    checkPoolOption('poolConnections', options.poolConnections, 'count')
+    checkPoolOption('poolTimeout', options.poolTimeout, 'ms')
+    checkPoolOption('keepAliveTimeout', options.keepAliveTimeout, 'ms')
     this.#pool = new PoolManager({
       maxSize: options.poolMaxSize,
       block: options.poolBlock,

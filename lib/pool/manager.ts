@@ -15,6 +15,8 @@ const DEFAULTS = { maxSize: 10, block: false, keepAliveTimeout: 4000, maxOrigins
 
 export class PoolManager {
   private readonly pools = new Map<string, Pool>()
+  /** Evicted pools with requests still in flight. */
+  private readonly retired = new Set<Pool>()
   private readonly settings: PoolSettings
   private readonly maxOrigins: number
   private uses = 0
@@ -22,13 +24,13 @@ export class PoolManager {
 
   constructor(private readonly options: PoolOptions = {}) {
     this.settings = {
-      maxSize: options.maxSize ?? DEFAULTS.maxSize,
+      maxSize: checkPoolOption('maxSize', options.maxSize, 'count') ?? DEFAULTS.maxSize,
       block: options.block ?? DEFAULTS.block,
-      poolTimeout: options.poolTimeout,
-      keepAliveTimeout: options.keepAliveTimeout ?? DEFAULTS.keepAliveTimeout,
+      poolTimeout: checkPoolOption('poolTimeout', options.poolTimeout, 'ms'),
+      keepAliveTimeout: checkPoolOption('keepAliveTimeout', options.keepAliveTimeout, 'ms') ?? DEFAULTS.keepAliveTimeout,
       pipelining: pipeliningDepth(options.pipelining),
     }
-    this.maxOrigins = options.maxOrigins ?? DEFAULTS.maxOrigins
+    this.maxOrigins = checkPoolOption('maxOrigins', options.maxOrigins, 'count') ?? DEFAULTS.maxOrigins
   }
 
   /** Sends a request; resolves when the response head has arrived. */
@@ -51,7 +53,9 @@ export class PoolManager {
   async close(): Promise<void> {
     this.closed = true
     for (const pool of this.pools.values()) pool.close()
+    for (const pool of this.retired) pool.close()
     this.pools.clear()
+    this.retired.clear()
   }
 
   private poolFor(request: PoolRequest): Pool {
@@ -75,14 +79,36 @@ export class PoolManager {
     return pool
   }
 
-  /** Closes the least recently used pool beyond maxOrigins (poolConnections). */
+  /**
+   * Drops the least recently used pool beyond maxOrigins (poolConnections). It is retired, not
+   * closed: what it has in flight finishes (urllib3 closes only the idle connections). Retired
+   * pools are remembered until empty, so that close() reaches their connections too.
+   */
   private evict(): void {
     let oldest: Pool | null = null
     for (const pool of this.pools.values()) if (oldest === null || pool.lastUsed < oldest.lastUsed) oldest = pool
     if (oldest === null) return
     this.pools.delete(oldest.key)
-    oldest.close()
+    oldest.retire()
+    for (const pool of this.retired) if (pool.empty) this.retired.delete(pool)
+    if (!oldest.empty) this.retired.add(oldest)
   }
+}
+
+/**
+ * A size or duration option, checked when the pool is made rather than found out later (a pool
+ * of 0 connections would wait forever; NaN ms fires at once). `count`: a whole number, at least
+ * 1; `ms`: a finite number, at least 0. The HTTPAdapter checks its own options with it too, under
+ * their API names.
+ */
+export function checkPoolOption(name: string, value: number | undefined, kind: 'count' | 'ms'): number | undefined {
+  if (value === undefined) return undefined
+  const ok = kind === 'count' ? Number.isSafeInteger(value) && value >= 1 : Number.isFinite(value) && value >= 0
+  if (!ok) {
+    const rule = kind === 'count' ? 'a whole number, at least 1' : 'a number of milliseconds, at least 0'
+    throw new RangeError(`${name} must be ${rule}; got ${String(value)}`)
+  }
+  return value
 }
 
 /** The Host value for an origin: the port is left out when it is the scheme's default. */

@@ -9,7 +9,7 @@
 
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import { ConnectTimeout, ConnectionError, SSLError } from '../errors.js'
+import { ConnectTimeout, ConnectionError, ReadTimeout, SSLError } from '../errors.js'
 import { Connection, type ConnectionOwner } from './connection.js'
 import { dial, type DialOptions } from './dial.js'
 import { Exchange } from './exchange.js'
@@ -43,6 +43,8 @@ export class Pool implements ConnectionOwner {
   private readonly waiters: Waiter[] = []
   private dialing = 0
   private closing = false
+  /** Evicted by the manager: requests in flight finish, then their connections close. */
+  private retired = false
   /** For least-recently-used eviction by the manager. */
   lastUsed = 0
 
@@ -87,6 +89,16 @@ export class Pool implements ConnectionOwner {
     this.idle.length = 0
   }
 
+  /**
+   * Leaves the manager (poolConnections, least recently used first), as urllib3 does: idle
+   * connections close now; requests in flight and those waiting are served, and each connection
+   * closes when it is free.
+   */
+  retire(): void {
+    this.retired = true
+    for (const connection of this.idle.splice(0)) connection.close()
+  }
+
   /** Whether the pool holds nothing and can be dropped. */
   get empty(): boolean {
     return this.connections.size === 0 && this.dialing === 0 && this.waiters.length === 0
@@ -100,7 +112,7 @@ export class Pool implements ConnectionOwner {
       this.start(connection, waiter.exchange)
       waiter.resolve()
       if (this.waiters.length > 0 && this.settings.pipelining > 1) this.pipelineWaiters(connection)
-    } else if (connection.extra || this.closing) {
+    } else if (connection.extra || this.closing || this.retired) {
       connection.close()
     } else {
       this.idle.push(connection)
@@ -181,12 +193,14 @@ export class Pool implements ConnectionOwner {
   /** Places the exchange on a new connection, or (poolBlock, full) on the next one free. */
   private obtain(exchange: Exchange, totalDeadline: number | undefined, fresh: boolean): Promise<void> {
     if (fresh || this.hasRoom() || !this.settings.block) return this.connect(exchange, totalDeadline)
-    return this.wait(exchange)
+    return this.wait(exchange, totalDeadline)
   }
 
-  private wait(exchange: Exchange): Promise<void> {
+  /** Waits for a connection: until one is free, the pool timeout, the total deadline or an abort. */
+  private wait(exchange: Exchange, totalDeadline: number | undefined): Promise<void> {
     const { signal } = exchange.request
     const { poolTimeout } = this.settings
+    const totalLeft = totalDeadline === undefined ? undefined : Math.max(0, totalDeadline - performance.now())
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined
       const cleanup = (): void => {
@@ -210,7 +224,10 @@ export class Pool implements ConnectionOwner {
         waiter.reject(error)
       }
       const onAbort = (): void => leave(signal!.reason as Error)
-      if (poolTimeout !== undefined) {
+      if (totalLeft !== undefined && (poolTimeout === undefined || totalLeft < poolTimeout)) {
+        const url = exchange.url
+        timer = setTimeout(() => leave(new ReadTimeout(`the request took longer than its total timeout (waiting for a connection) for url: ${url}`, { url, code: 'TOTAL_TIMEOUT' })), totalLeft)
+      } else if (poolTimeout !== undefined) {
         timer = setTimeout(() => leave(new ConnectionError(`no connection free within the pool timeout of ${poolTimeout} ms`, { code: 'POOL_TIMEOUT', phase: 'connect' })), poolTimeout)
       }
       signal?.addEventListener('abort', onAbort, { once: true })
