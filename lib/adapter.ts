@@ -173,7 +173,7 @@ export class HTTPAdapter implements Connection {
       transferCodings: framing.kind === 'chunked' || framing.kind === 'close' ? framing.codings : [],
       maxBodySize: options.maxBodySize ?? this.maxBodySize,
     })
-    // A buffered send reads the body at once; a redirect's body is left to be drained.
+    // A buffered send reads the body at once; a redirect's body is left to the session's history cap.
     if (!options.stream && !response.isRedirect) response.prefetch()
     return response
   }

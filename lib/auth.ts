@@ -39,8 +39,8 @@ export interface AuthResponse<Res> {
   history: Res[]
   /** The adapter that sent it (sending again reuses its pool); null for a response made by hand. */
   connection: AuthConnection<Res> | null
-  /** Reads and discards the rest of the body, so the connection can be reused. */
-  drain(): Promise<void>
+  /** Reads the rest of the body (kept, when small), so the connection can be reused. */
+  loadForHistory(): Promise<void>
   /** Releases the connection. */
   close(): Promise<void>
 }

@@ -340,9 +340,9 @@ export class HTTPDigestAuth extends AuthBase {
       const header = this.buildDigestHeader(request.method, request.url)
       if (header === null) break
 
-      // Read the 401's body so its connection goes back to the pool for the retry to reuse, as
-      // Requests' `r.content; r.close()`.
-      await res.drain()
+      // Read the 401's body so its connection goes back to the pool for the retry to reuse, and
+      // so it stays readable in history, as Requests' `r.content; r.close()`.
+      await res.loadForHistory()
       await res.close()
       const prep = request.copy()
       prep.rewindBody()

@@ -41,6 +41,13 @@ export interface ResponseInit {
 
 const IDENTITY: DecodingPlan = Object.freeze({ kind: 'identity' })
 
+/**
+ * The most decoded bytes kept of a response that becomes history (a redirect, a 401 Digest
+ * answers). Requests keeps them all; a hostile redirect could then fill memory with a body
+ * nobody asked for.
+ */
+const HISTORY_BODY_MAX = 1024 * 1024
+
 /** Status codes whose Location makes a redirect (Requests' REDIRECT_STATI). */
 export const REDIRECT_STATI: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
 
@@ -329,7 +336,30 @@ export class Response {
     if (this.#state === 'unread') this.#state = 'consumed'
   }
 
-  /** Reads and discards the rest of the body so the connection can be reused (redirects). */
+  /**
+   * Reads the body of a response on its way into history (a redirect, a 401 that Digest
+   * answers), as Requests does with `resp.content`: its content stays readable and its
+   * connection goes back to the pool. Kept up to HISTORY_BODY_MAX decoded bytes (or
+   * maxBodySize, if lower): a body larger than that, cut short or undecodable costs its
+   * connection instead, stays unreadable (StreamConsumedError), and never fails the caller.
+   */
+  async loadForHistory(): Promise<void> {
+    if (this.#state !== 'unread') return
+    try {
+      // Already being gathered whole (a buffered send): it is in memory either way.
+      if (this.#collecting !== null) {
+        await this.load()
+        return
+      }
+      this.#state = 'consumed'
+      await this.#loadCapped(this.#plan(), Math.min(this.#maxBodySize ?? HISTORY_BODY_MAX, HISTORY_BODY_MAX))
+    } catch {
+      // load() and #loadCapped() have closed the connection already; the hop goes on.
+      this.#source.destroy()
+    }
+  }
+
+  /** Reads and discards the rest of the body so the connection can be reused (retries). */
   async drain(): Promise<void> {
     if (this.#state !== 'unread') return
     this.#state = 'consumed'

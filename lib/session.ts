@@ -200,7 +200,7 @@ export class Session {
       return Promise.reject(err)
     }
     // Adapters hand back the body unread; it is loaded last, after redirects, so that a
-    // redirect's body is drained rather than decompressed. Plain promise chaining rather than
+    // redirect's body is read under the history cap (loadForHistory). Plain promise chaining rather than
     // async functions: on the common path (no hooks, no redirect) that saves promise hops.
     return adapter.send(request, options).then((r) => {
       if (request.hooks.response.length > 0 || r.isRedirect) return this.#policies(r, request, options)
@@ -239,8 +239,8 @@ export class Session {
     while (resp.isRedirect) {
       hops.push(resp)
       resp.history = hops.slice(0, -1)
-      // Drained, not decompressed: only the connection is wanted back.
-      await resp.drain()
+      // Read, as Requests does: the hop's content stays readable in history.
+      await resp.loadForHistory()
       if (hops.length > this.maxRedirects) {
         throw new TooManyRedirects(`Exceeded ${this.maxRedirects} redirects.`, { request: req, response: resp, url: resp.url, code: 'TOO_MANY_REDIRECTS' })
       }

@@ -64,6 +64,7 @@ t.test('HTTPDigestAuth answers the challenge of every algorithm the server offer
     t.equal(r.statusCode, 200, algorithm)
     t.same(r.json<Authenticated>(), { authenticated: true, user: 'user' }, algorithm)
     t.same(r.history.map(h => h.statusCode), [401], `${algorithm}: the challenge is kept in history`)
+    t.equal(r.history[0]?.text, '', `${algorithm}: with its (empty) body readable, as in Requests`)
     t.equal(requests, 2, `${algorithm}: one challenge, one answer`)
     t.match(r.request?.headers.get('Authorization'), new RegExp(`^Digest username="user", realm="${DIGEST_REALM}", .*algorithm=${algorithm}`), algorithm)
   }

@@ -219,7 +219,7 @@ t.test('credentials across origins', async (t) => {
   })
 })
 
-t.test('a redirect loop ends in TooManyRedirects, and every hop body was drained', async (t) => {
+t.test('a redirect loop ends in TooManyRedirects, and every hop body was read', async (t) => {
   const server = await startRawServer({
     handler: (req, socket) => {
       socket.write(rawResponse(302, 'loop body', [`Location: ${req.target}`]))
@@ -231,5 +231,25 @@ t.test('a redirect loop ends in TooManyRedirects, and every hop body was drained
   s.maxRedirects = 5
   const url = `http://127.0.0.1:${server.port}/loop`
   await t.rejects(s.get(url), TooManyRedirects)
-  t.equal(server.accepted, 1, 'drained redirect bodies let one connection carry every hop')
+  t.equal(server.accepted, 1, 'read redirect bodies let one connection carry every hop')
+})
+
+t.test('the bodies of redirects stay readable in history, as in Requests, up to 1 MiB each', async (t) => {
+  const big = Buffer.alloc(1024 * 1024 + 1, 'x')
+  const server = await startRawServer({
+    handler: (req, socket) => {
+      if (req.target === '/small') socket.write(rawResponse(302, 'moved along', ['Location: /big']))
+      else if (req.target === '/big') socket.write(rawResponse(302, big, ['Location: /end']))
+      else socket.write(rawResponse(200, 'the end'))
+    },
+  })
+  t.teardown(() => server.close())
+  for (const stream of [false, true]) {
+    const s = new Session()
+    t.teardown(() => s.close())
+    const r = await s.get(`http://127.0.0.1:${server.port}/small`, { stream })
+    t.equal(stream ? (await r.load()).text : r.text, 'the end', `stream: ${stream}`)
+    t.equal(r.history[0]?.text, 'moved along', 'the first hop\'s body is readable')
+    t.throws(() => r.history[1]?.content, { name: 'StreamConsumedError' }, 'a body over 1 MiB is not kept')
+  }
 })
