@@ -34,6 +34,12 @@ interface Waiter {
   /** The exchange has been placed on a connection. */
   resolve(): void
   reject(error: Error): void
+  /**
+   * The pool dials a connection for it now: it no longer waits, so its pool timeout and abort
+   * listener give way to the dial's own (connect timeout, total deadline, signal), and it can no
+   * longer be failed while the dial goes on to send it.
+   */
+  stopWaiting(): void
 }
 
 export class Pool implements ConnectionOwner {
@@ -217,6 +223,7 @@ export class Pool implements ConnectionOwner {
           cleanup()
           reject(error)
         },
+        stopWaiting: cleanup,
       }
       const leave = (error: Error): void => {
         const at = this.waiters.indexOf(waiter)
@@ -238,7 +245,8 @@ export class Pool implements ConnectionOwner {
   private dialForWaiter(): void {
     const waiter = this.waiters.shift()
     if (waiter === undefined) return
-    this.connect(waiter.exchange, undefined).then(waiter.resolve, waiter.reject)
+    waiter.stopWaiting()
+    this.connect(waiter.exchange, waiter.exchange.totalDeadline).then(waiter.resolve, waiter.reject)
   }
 
   private async connect(exchange: Exchange, totalDeadline: number | undefined): Promise<void> {
@@ -260,15 +268,21 @@ export class Pool implements ConnectionOwner {
     const signal = request.signal
     const onAbort = (): void => stop(signal!.reason as Error)
     signal?.addEventListener('abort', onAbort, { once: true })
-    let socket: Socket
+    let socket: Socket | null = null
+    let error: unknown = null
     try {
       socket = await ready
     } catch (err) {
-      throw failure ?? translateFailure(err, 'connect', url)
-    } finally {
-      this.dialing--
-      if (timer !== undefined) clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
+      error = err
+    }
+    this.dialing--
+    if (timer !== undefined) clearTimeout(timer)
+    signal?.removeEventListener('abort', onAbort)
+    if (socket === null) {
+      // The room this dial held is free again: a request waiting for room dials in its turn
+      // (each gets its own error if the server stays unreachable).
+      if (this.waiters.length > 0 && this.hasRoom()) this.dialForWaiter()
+      throw failure ?? translateFailure(error, 'connect', url)
     }
     const connection = new Connection(socket, this, this.settings.keepAliveTimeout)
     // Through a forwarding proxy (plain http), only an explicit keep-alive keeps the socket.
