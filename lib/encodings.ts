@@ -32,8 +32,8 @@ export function encodingFromContentType(contentType: string | undefined | null):
   const { mediaType, params } = parseContentType(contentType)
   const charset = params.get('charset')
   // `charset=` (empty) names nothing; Requests returns '' there, which its `text` treats as
-  // unknown and guesses, so null gives the same result.
-  if (charset !== undefined && charset !== '') return charset
+  // unknown and guesses, so null gives the same result (and not the text/* default below).
+  if (charset !== undefined) return charset === '' ? null : charset
   // Requests tests `"text" in content_type`, which also matches `application/context+xml`;
   // the rule it stands for is the text/* top-level type.
   if (mediaType.startsWith('text/')) return 'ISO-8859-1'

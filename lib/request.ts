@@ -127,7 +127,7 @@ export class PreparedRequest {
   }
 
   prepareUrl(url: string, params?: ParamsInput | null): void {
-    if (url === null || url === undefined || url === '') {
+    if (url === null || url === undefined) {
       throw new URLRequired('a URL is required to make a request')
     }
     this.url = prepareUrl(String(url), params)

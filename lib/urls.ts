@@ -136,8 +136,8 @@ function invalidLabel(url: string): InvalidURL {
 
 /**
  * urllib3's _normalize_host for http(s), with Requests' label checks: an IPv6 literal is checked
- * and lower-cased (a zone id written `%25zone`, RFC 6874 §2); a non-ASCII name goes through IDNA
- * (UTS #46, as Requests' idna.encode(uts46=True)); an ASCII name is lower-cased and must be a
+ * and lower-cased (a zone id written `%25zone`, RFC 6874 §2); a non-ASCII name must pass strict
+ * IDNA 2008 (urllib3's check) and is then encoded (Punycode); an ASCII name is lower-cased and must be a
  * reg-name (Requests lets other characters through to DNS; we refuse them, they are never valid).
  */
 function normalizeHost(host: string, url: string): string {
@@ -150,7 +150,8 @@ function normalizeHost(host: string, url: string): string {
     }
     if (pct < 0) return host.toLowerCase()
     let zone = inner.slice(pct + 1)
-    if (zone.startsWith('25') && zone.length > 2) zone = zone.slice(2)
+    // "%25" is the delimiter written encoded; a raw "%" is taken as one too.
+    if (zone.startsWith('25')) zone = zone.slice(2)
     return `[${address.toLowerCase()}%25${quote(zone, UNRESERVED_SET, Percent.Encode)}]`
   }
   let ascii = true
@@ -170,9 +171,48 @@ function normalizeHost(host: string, url: string): string {
     if (host.charCodeAt(0) === 0x2a /* * */ || host.charCodeAt(0) === 0x2e /* . */) throw invalidLabel(url)
     return upper ? host.toLowerCase() : host
   }
-  const encoded = domainToASCII(host)
-  if (encoded === '') throw invalidLabel(url)
+  // urllib3 encodes a non-ASCII name with strict IDNA 2008 (no UTS #46 mapping, STD3 rules) and
+  // Requests refuses what that refuses. domainToASCII alone would map fullwidth letters and accept
+  // symbols and emoji (☃.net), so the labels are checked first and only then encoded by it.
+  const lower = host.toLowerCase()
+  const labels = lower.split('.')
+  for (let i = 0; i < labels.length; i++) {
+    const last = i === labels.length - 1
+    if (!idnaLabelOk(labels[i] as string, last)) throw invalidLabel(url)
+  }
+  const encoded = domainToASCII(lower)
+  if (encoded === '' || encoded.split('.').some(label => label.length > 63)) throw invalidLabel(url)
   return encoded
+}
+
+/** Letters, digits and combining marks (IDNA 2008's LetterDigits, RFC 5892 §2.1). */
+const LETTER_DIGIT = /^[\p{Ll}\p{Lo}\p{Lm}\p{Mn}\p{Mc}\p{Nd}]$/u
+const COMBINING_MARK = /^\p{M}/u
+
+/**
+ * Whether an (already lower-cased) label would pass strict IDNA 2008 (RFC 5891 §5.4, RFC 5892),
+ * close enough to the idna package urllib3 uses: NFC, no hyphen at either end, no leading
+ * combining mark, and each character an ASCII letter, digit or hyphen, or a non-ASCII letter,
+ * digit or mark that NFKC and lower-casing leave as it is (PVALID, roughly; of the contextual
+ * rules only the Catalan middle dot of RFC 5892 Appendix A.3 is allowed). An empty label is
+ * allowed only last (a trailing dot).
+ */
+function idnaLabelOk(label: string, last: boolean): boolean {
+  if (label === '') return last
+  if (label.normalize('NFC') !== label || label.startsWith('-') || label.endsWith('-') || COMBINING_MARK.test(label)) return false
+  const chars = [...label]
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i] as string
+    const c = ch.charCodeAt(0)
+    if (c < 0x80) {
+      if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d)) return false
+    } else if (ch === '\u00b7') {
+      if (chars[i - 1] !== 'l' || chars[i + 1] !== 'l') return false
+    } else if (!LETTER_DIGIT.test(ch) || ch.normalize('NFKC') !== ch || ch.toLowerCase() !== ch) {
+      return false
+    }
+  }
+  return true
 }
 
 /** RFC 3986 §5.2.4 remove_dot_segments, in urllib3's _remove_path_dot_segments wording. */
@@ -223,7 +263,8 @@ function remember<V>(memo: Map<string, V>, key: string, value: V): void {
 function prepareUrlUncached(url: string, params?: ParamsInput | null): string {
   if (url === null || url === undefined) throw new URLRequired('Invalid URL: no URL supplied', { code: 'URL_REQUIRED' })
   const s = (typeof url === 'string' ? url : String(url)).trimStart()
-  if (s === '') throw new URLRequired('Invalid URL: no URL supplied', { code: 'URL_REQUIRED' })
+  // An empty string is a URL without a scheme to Requests (MissingSchema), not a missing one.
+  if (s === '') throw new MissingSchema(`Invalid URL '': No scheme supplied. Perhaps you meant https://?`, { url: s, code: 'URL_MISSING_SCHEME' })
   refuseControls(s)
 
   // The scheme. `http://` and `https://` as written are the common case and need no regex.
@@ -296,6 +337,13 @@ function prepareUrlUncached(url: string, params?: ParamsInput | null): string {
   }
   if (path === '') {
     path = '/'
+    changed = true
+  } else if (path.charCodeAt(0) !== 0x2f) {
+    // A path after an authority begins with "/" (RFC 3986 §3.3). It can only begin otherwise with
+    // the backslash that ended the authority (`http://evil.example\@good.example/`): encoded as %5C
+    // with no "/" before it, it would glue the rest to the host, and the request would go to a
+    // host the caller never named (urllib3 puts the "/" there too).
+    path = '/' + path
     changed = true
   }
 

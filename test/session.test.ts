@@ -18,7 +18,6 @@ import {
   Request,
   Response,
   Session,
-  URLRequired,
   type Connection,
   type SendOptions,
 } from '../lib/index.js'
@@ -331,7 +330,8 @@ t.test('adapters', async (t) => {
 t.test('errors', async (t) => {
   t.test('URL problems are refused before any connection', async (t) => {
     await t.rejects(reqwire.get('127.0.0.1/get'), MissingSchema)
-    await t.rejects(reqwire.get(''), URLRequired)
+    await t.rejects(reqwire.get(''), MissingSchema)
+    await t.rejects(reqwire.get(null as unknown as string), { name: 'URLRequired' })
     await t.rejects(reqwire.get('http://'), InvalidURL)
     await t.rejects(reqwire.get('ftp://127.0.0.1/'), InvalidSchema)
     await t.rejects(reqwire.get(`${bin.url}/get\r\nX: y`), InvalidURL)

@@ -201,9 +201,9 @@ t.test('a URL with no host is an InvalidURL', async t => {
   t.throws(() => prepareUrl('http://'), { message: "Invalid URL 'http://': No host supplied" })
 })
 
-t.test('a missing or empty URL is a URLRequired', async t => {
-  t.throws(() => prepareUrl(''), URLRequired)
-  t.throws(() => prepareUrl('   '), URLRequired)
+t.test('a missing URL is a URLRequired; an empty one has no scheme (MissingSchema), as in Requests', async t => {
+  t.throws(() => prepareUrl(''), MissingSchema)
+  t.throws(() => prepareUrl('   '), { name: 'MissingSchema', message: "Invalid URL '': No scheme supplied. Perhaps you meant https://?" })
   t.throws(() => prepareUrl(null as unknown as string), URLRequired)
   t.throws(() => prepareUrl(undefined as unknown as string), URLRequired)
 })
@@ -328,4 +328,31 @@ t.test('stripUserinfoAndFragment removes credentials and fragment only', async t
 t.test('a list value in params given as pairs repeats its key, as Requests does', async t => {
   const pairs = [['a', ['1', '2']]] as unknown as readonly (readonly [string, string])[]
   t.equal(encodeParams(pairs), 'a=1&a=2')
+})
+
+t.test('a backslash ending the authority starts the path: the request goes to the host written before it', async t => {
+  // urllib3 (and so Requests) ends the authority at "\" and puts a "/" before the path; without
+  // it, "evil.example%5C@good.example" would read as userinfo@host and the request would go to
+  // good.example, a host the URL's own parse never chose.
+  const url = prepareUrl('http://evil.example\\@good.example/x')
+  t.equal(url, 'http://evil.example/%5C@good.example/x')
+  t.equal(wireTarget(url).hostname, 'evil.example')
+  t.equal(prepareUrl('http://host\\path'), 'http://host/%5Cpath')
+  t.equal(wireTarget(prepareUrl('http://u:p@evil.example\\@good.example/')).hostname, 'evil.example')
+})
+
+t.test('a non-ASCII host must pass strict IDNA 2008, as urllib3 checks it; what passes is Punycode', async t => {
+  t.equal(prepareUrl('http://café.example/'), 'http://xn--caf-dma.example/')
+  t.equal(prepareUrl('http://ÉXAMPLE.com/'), 'http://xn--xample-9ua.com/', 'lower-cased first')
+  t.equal(prepareUrl('http://straße.de/'), 'http://xn--strae-oqa.de/', 'ß kept (not mapped to ss)')
+  t.equal(prepareUrl('http://l·l.com/'), 'http://xn--ll-0ea.com/', 'the Catalan middle dot between two l')
+  for (const host of ['☃.net', '💩.la', 'ＥＸＡＭＰＬＥ.com', 'é.com。example', 'a·b.com', '-é.com', 'é' + 'a'.repeat(62) + '.com']) {
+    t.throws(() => prepareUrl(`http://${host}/`), { name: 'InvalidURL', code: 'URL_INVALID_LABEL' }, host)
+  }
+})
+
+t.test('an IPv6 zone written "%25" with nothing after it stays as written', async t => {
+  t.equal(prepareUrl('http://[fe80::1%25]/'), 'http://[fe80::1%25]/')
+  t.equal(prepareUrl('http://[fe80::1%25eth0]/'), 'http://[fe80::1%25eth0]/')
+  t.equal(prepareUrl('http://[fe80::1%2525]/'), 'http://[fe80::1%2525]/', 'a zone named "25"')
 })
