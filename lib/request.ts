@@ -8,7 +8,7 @@ import { applyAuth, type AuthInput } from './auth.js'
 import { encodeBody, type BodyChunk, type DataInput, type FilesInput } from './bodies.js'
 import { cookieHeaderFor, cookiejarFromDict, RequestsCookieJar } from './cookies.js'
 import { isToken } from './http1/chars.js'
-import { InvalidHeader, UnrewindableBodyError, URLRequired } from './errors.js'
+import { InvalidHeader, inContext, UnrewindableBodyError, URLRequired } from './errors.js'
 import { hookLists, toList, type HookEvent, type HookLists } from './hooks.js'
 import type { HeadersInput, Hook, HooksInput } from './options.js'
 import { CaseInsensitiveDict } from './structures.js'
@@ -173,7 +173,13 @@ export class PreparedRequest {
 
   prepareBody(data?: DataInput | null, files?: FilesInput | null, json?: unknown): void {
     const none = (data === null || data === undefined) && (files === null || files === undefined) && json === undefined
-    const encoded = none ? null : encodeBody({ data: data ?? null, files: files ?? null, json })
+    let encoded: ReturnType<typeof encodeBody> | null = null
+    try {
+      if (!none) encoded = encodeBody({ data: data ?? null, files: files ?? null, json })
+    } catch (err) {
+      // InvalidJSONError, InvalidHeader: they name the request they were refused for.
+      throw inContext(err, { request: this, url: this.url })
+    }
     this.#bodyTaken = false
     if (encoded === null) {
       this.body = null

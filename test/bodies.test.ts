@@ -295,6 +295,12 @@ t.test('json bytes are exactly what Requests sends: json.dumps(allow_nan=False).
     t.equal(p.headers.get('Content-Length'), String(expected.length))
     t.equal(p.headers.get('Content-Type'), 'application/json')
     t.throws(() => new Request('POST', 'http://example.com/', { json: { a: NaN } }).prepare(), InvalidJSONError)
+    try {
+      new Request('POST', 'http://example.com/', { json: { a: NaN } }).prepare()
+    } catch (err) {
+      t.equal((err as InvalidJSONError).request?.url, 'http://example.com/', 'the error names the request it refused')
+      t.equal((err as InvalidJSONError).url, 'http://example.com/')
+    }
   })
 
   t.test('NaN is refused before anything is sent: the server sees no connection', async t => {

