@@ -9,20 +9,9 @@ import type { Socket } from 'node:net'
 import { ChunkedEncodingError, ConnectionError, RequestException, Timeout } from '../../lib/index.js'
 import { response, startRawServer } from '../support/raw-server.js'
 import { base, className, client, failingLookup, nextWorks, rawServer, rejection, settled, totals } from './helpers.js'
+import { mulberry32 as prng } from '../support/prng.js'
 
 t.setTimeout(60_000)
-
-/** A small deterministic PRNG (mulberry32), so a failing run can be repeated. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 t.test('a refused connection is a ConnectionError (ECONNREFUSED) and leaves nothing open', async t => {
   const gone = await startRawServer()

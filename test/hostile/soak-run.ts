@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url'
 import { HTTPAdapter, RequestException, Session } from '../../lib/index.js'
 import * as net from 'node:net'
 import { chunkedResponse, response } from '../support/raw-server.js'
+import { mulberry32 as prng } from '../support/prng.js'
 
 export interface SoakOptions {
   requests: number
@@ -39,18 +40,6 @@ export interface SoakReport {
   heapAfterWarmup: number
   heapAtEnd: number
   ms: number
-}
-
-/** A small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** Live handles by type, counting only the kinds a leak would show in. */

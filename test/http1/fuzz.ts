@@ -20,7 +20,8 @@ import { pathToFileURL } from 'node:url'
 import { decideFraming, type HttpVersion } from '../../lib/http1/framing.js'
 import { TOKEN, FIELD_VALUE } from '../../lib/http1/chars.js'
 import { MAX_CHUNK_LINE, MAX_FIELDS, MAX_HEAD_SIZE, MAX_INTERIM_RESPONSES, MAX_TRAILER_SIZE } from '../../lib/http1/limits.js'
-import { SIZE_LIMIT_CODES, bytesOf, embed, mulberry32, POISONS, record, requestsOf, sameEvents, tailAlternative, type RecordedEvent, type Recording } from './harness.js'
+import { SIZE_LIMIT_CODES, bytesOf, embed, POISONS, record, requestsOf, sameEvents, tailAlternative, type RecordedEvent, type Recording } from './harness.js'
+import { mulberry32 } from '../support/prng.js'
 import { vectors, type ExpectedRequest } from './vectors.js'
 
 export interface Mutant {

@@ -9,6 +9,7 @@ import { ParseError, type ParseErrorCode } from '../../lib/http1/errors.js'
 import type { ParserLimits } from '../../lib/http1/limits.js'
 import { ResponseParser, type ExpectedResponse, type MessageEnd, type ResponseHead } from '../../lib/http1/parser.js'
 import type { ExpectedEvent, FramingSpec, Vector } from './vectors.js'
+import { mulberry32 } from '../support/prng.js'
 
 /** One parser event, with every Buffer copied out as a latin1 string. */
 export type RecordedEvent =
@@ -160,18 +161,6 @@ export function record(pieces: readonly Buffer[], options: RunOptions): Recordin
     }
   }
   return { events, errorOffset, bytesReceived: parser.bytesReceived, bytesFed, afterError }
-}
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same numbers on every run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** A 32-bit hash of a string (FNV-1a), to seed a PRNG from a vector's name. */

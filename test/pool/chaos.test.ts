@@ -46,6 +46,7 @@ import type { PoolManager } from '../../lib/pool/index.js'
 import type { PoolOptions, PoolResponse, Timeouts } from '../../lib/pool/types.js'
 import { chunkedResponse, hangUp, response, type RawConnection, type RawRequest, type RawServer } from '../support/raw-server.js'
 import { backToBaseline, baselineResources, manager, mapLookup, rawServer, settledTotals } from './fixtures/helpers.js'
+import { mulberry32 as prng } from '../support/prng.js'
 
 /** A request still unsettled after this long is a hang, and fails the test. */
 const GUARD_MS = 10_000
@@ -66,18 +67,6 @@ const FORGED = response(200, 'FORGED', ['X-Echo: FORGED'])
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n')
 
 // ── the plan ──
-
-/** mulberry32: small, fast, good enough for a test plan. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Rng = () => number
 const int = (rng: Rng, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1))
@@ -690,10 +679,13 @@ t.test('repro: a waiter aborted while a connection is dialed for it leaves the n
   await c
 })
 
-t.test('repro: a queued request the pool dials for has left the queue: its pool timeout no longer runs, so it is never failed and then sent (maxSize 1, poolBlock, poolTimeout)', async t => {
-  // Once, the pool timeout fired while the dial went on, and the POST its caller was told had
-  // failed reached the server. Now the dial owns the request: connect timeout, total deadline
-  // and signal bound it, the pool timeout no longer does.
+/**
+ * The stage of the two tests below: a pool of one (poolBlock) whose only connection the server
+ * holds, a POST queued behind it, then a reset of that connection, so that the pool dials for the
+ * POST, and the dial waits in its lookup until `release()` (dialing on loopback takes well under
+ * a millisecond; the chaos run met this window by chance, seed 29).
+ */
+async function dialParkedForQueuedPost(t: Test, options: PoolOptions, timeout?: Timeouts) {
   let held: Socket | undefined
   const server = await rawServer(t, {
     handler: (req, socket) => {
@@ -701,22 +693,27 @@ t.test('repro: a queued request the pool dials for has left the queue: its pool 
       else socket.write(named(req))
     },
   })
-  // A name, so that the dial for the queued request can be held in its lookup (dialing on loopback
-  // takes well under a millisecond; the chaos run met this window by chance, seed 29).
   const origin = { scheme: 'http', hostname: 'phantom.test', port: server.port } as const
   const quick = mapLookup({ 'phantom.test': [['127.0.0.1', 4]] })
   let release: (() => void) | undefined
-  const parked: LookupFunction = (hostname, options, callback) => { release = () => quick(hostname, options, callback) }
-  const m = manager(t, { maxSize: 1, block: true, poolTimeout: 50 })
+  const parked: LookupFunction = (hostname, lookupOptions, callback) => { release = () => quick(hostname, lookupOptions, callback) }
+  const m = manager(t, { maxSize: 1, block: true, ...options })
   const first = outcomeOf(m.request({ origin, method: 'GET', target: '/held', headers: [], lookup: quick }))
   await server.waitFor(() => held !== undefined, 5000, 'the first request')
-  const late = outcomeOf(m.request({ origin, method: 'POST', target: '/late', headers: [], body: Buffer.from('never'), lookup: parked }))
+  const late = outcomeOf(m.request({ origin, method: 'POST', target: '/late', headers: [], body: Buffer.from('never'), lookup: parked, ...(timeout === undefined ? {} : { timeout }) }))
   t.same(m.stats().map(s => [s.open, s.queued]), [[1, 1]], 'the POST waits for the busy connection')
-  // The server resets the busy connection: the pool dials a new one for the POST (held in its lookup).
   held!.resetAndDestroy()
   t.equal(await first, 'ConnectionError ECONNRESET', 'the reset request fails')
+  return { server, m, late, release: () => release?.() }
+}
+
+t.test('repro: a queued request the pool dials for has left the queue: its pool timeout no longer runs, so it is never failed and then sent (maxSize 1, poolBlock, poolTimeout)', async t => {
+  // Once, the pool timeout fired while the dial went on, and the POST its caller was told had
+  // failed reached the server. Now the dial owns the request: connect timeout, total deadline
+  // and signal bound it, the pool timeout no longer does.
+  const { server, m, late, release } = await dialParkedForQueuedPost(t, { poolTimeout: 50 })
   t.equal(await within(late, 200), 'still pending', 'past its pool timeout, the POST being dialed for is not failed')
-  release?.()
+  release()
   t.equal(await within(late, 1000), 'POST /late', 'its connection up, the POST goes out and is answered')
   t.same(server.requests.map(r => `${r.method} ${r.target}`), ['GET /held', 'POST /late'], 'sent once')
   const now = await settledTotals(m, { busy: 0, queued: 0 })
@@ -724,25 +721,9 @@ t.test('repro: a queued request the pool dials for has left the queue: its pool 
 })
 
 t.test('repro: a queued request the pool dials for stays under its total timeout: past it, the dial is given up and nothing is sent', async t => {
-  let held: Socket | undefined
-  const server = await rawServer(t, {
-    handler: (req, socket) => {
-      if (req.target === '/held') held = socket
-      else socket.write(named(req))
-    },
-  })
-  const origin = { scheme: 'http', hostname: 'phantom.test', port: server.port } as const
-  const quick = mapLookup({ 'phantom.test': [['127.0.0.1', 4]] })
-  let release: (() => void) | undefined
-  const parked: LookupFunction = (hostname, options, callback) => { release = () => quick(hostname, options, callback) }
-  const m = manager(t, { maxSize: 1, block: true })
-  const first = outcomeOf(m.request({ origin, method: 'GET', target: '/held', headers: [], lookup: quick }))
-  await server.waitFor(() => held !== undefined, 5000, 'the first request')
-  const late = outcomeOf(m.request({ origin, method: 'POST', target: '/late', headers: [], body: Buffer.from('never'), lookup: parked, timeout: { total: 150 } }))
-  held!.resetAndDestroy()
-  t.equal(await first, 'ConnectionError ECONNRESET', 'the reset request fails')
+  const { server, m, late, release } = await dialParkedForQueuedPost(t, {}, { total: 150 })
   t.equal(await within(late, 2000), 'ConnectTimeout ETIMEDOUT', 'the dial for the POST is bounded by what was left of its total')
-  release?.()
+  release()
   await server.waitFor(() => server.requests.length > 1, 300, 'a request after the first').catch(() => undefined)
   t.same(server.requests.map(r => `${r.method} ${r.target}`), ['GET /held'], 'the POST never went out')
   const now = await settledTotals(m, { busy: 0, queued: 0 })
