@@ -31,8 +31,9 @@ export function encodingFromContentType(contentType: string | undefined | null):
   if (!contentType) return null
   const { mediaType, params } = parseContentType(contentType)
   const charset = params.get('charset')
-  // `charset=` (empty) names nothing; Requests returns '' there, which its `text` treats as
-  // unknown and guesses, so null gives the same result (and not the text/* default below).
+  // `charset=` (empty) names nothing: null, so `text` guesses (not the text/* default below).
+  // Requests returns '' there, which its `text` cannot use and so decodes as UTF-8 with
+  // replacement characters (a difference the README lists).
   if (charset !== undefined) return charset === '' ? null : charset
   // Requests tests `"text" in content_type`, which also matches `application/context+xml`;
   // the rule it stands for is the text/* top-level type.

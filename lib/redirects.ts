@@ -102,13 +102,11 @@ export function shouldStripAuth(oldUrl: string, newUrl: string): boolean {
 }
 
 /**
- * Removes credentials that must not follow the redirect: Authorization and Proxy-Authorization
- * when shouldStripAuth says so. (The Cookie header goes on every hop: the session computes it
- * again from the jar for the new URL, so a cookie reaches only the hosts it was set for.)
+ * Removes the credentials that must not follow a redirect leaving the origin (shouldStripAuth):
+ * Authorization and Proxy-Authorization. (The Cookie header goes on every hop: the session
+ * computes it again from the jar for the new URL, so a cookie reaches only the hosts it was set for.)
  */
-export function stripCredentials(request: PreparedRequest, oldUrl: string): void {
-  if (shouldStripAuth(oldUrl, request.url)) {
-    request.headers.delete('Authorization')
-    request.headers.delete('Proxy-Authorization')
-  }
+export function stripCredentials(request: PreparedRequest): void {
+  request.headers.delete('Authorization')
+  request.headers.delete('Proxy-Authorization')
 }

@@ -289,7 +289,7 @@ export class Session {
    * X-Api-Key), which nothing else knows to be secret and which follow redirects as in Requests.
    */
   rebuildAuth(prepared: PreparedRequest, response: Response): void {
-    stripCredentials(prepared, response.url)
+    if (this.shouldStripAuth(response.url, prepared.url)) stripCredentials(prepared)
     if (this.trustEnv) {
       const auth = this.#netrc(prepared.url)
       if (auth !== null) prepared.prepareAuth(auth)

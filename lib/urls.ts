@@ -174,43 +174,69 @@ function normalizeHost(host: string, url: string): string {
   // urllib3 encodes a non-ASCII name with strict IDNA 2008 (no UTS #46 mapping, STD3 rules) and
   // Requests refuses what that refuses. domainToASCII alone would map fullwidth letters and accept
   // symbols and emoji (☃.net), so the labels are checked first and only then encoded by it.
-  const lower = host.toLowerCase()
-  const labels = lower.split('.')
+  // Each label is lower-cased on its own (a Greek final sigma ends its label, not the name);
+  // ASCII labels keep the reg-name rule above, non-ASCII ones get the IDNA 2008 check.
+  const labels = host.split('.').map(label => label.toLowerCase())
   for (let i = 0; i < labels.length; i++) {
-    const last = i === labels.length - 1
-    if (!idnaLabelOk(labels[i] as string, last)) throw invalidLabel(url)
+    const label = labels[i] as string
+    const ok = isAscii(label) ? isRegName(label) && (label !== '' || i === labels.length - 1) : idnaLabelOk(label)
+    if (!ok) throw invalidLabel(url)
   }
+  const lower = labels.join('.')
   const encoded = domainToASCII(lower)
   if (encoded === '' || encoded.split('.').some(label => label.length > 63)) throw invalidLabel(url)
   return encoded
 }
 
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false
+  return true
+}
+
+function isRegName(label: string): boolean {
+  for (let i = 0; i < label.length; i++) if (HOST_SET[label.charCodeAt(i)] === 0) return false
+  return true
+}
+
 /** Letters, digits and combining marks (IDNA 2008's LetterDigits, RFC 5892 §2.1). */
 const LETTER_DIGIT = /^[\p{Ll}\p{Lo}\p{Lm}\p{Mn}\p{Mc}\p{Nd}]$/u
 const COMBINING_MARK = /^\p{M}/u
+const MARK = /^\p{M}$/u
+const LETTER_OR_MARK = /^[\p{L}\p{M}]$/u
+const LETTER = /^\p{L}$/u
+const KANA_OR_HAN = /[\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Han}]/u
+const HEBREW = /^\p{Script=Hebrew}$/u
+const GREEK = /^\p{Script=Greek}$/u
 
 /**
- * Whether an (already lower-cased) label would pass strict IDNA 2008 (RFC 5891 §5.4, RFC 5892),
- * close enough to the idna package urllib3 uses: NFC, no hyphen at either end, no leading
- * combining mark, and each character an ASCII letter, digit or hyphen, or a non-ASCII letter,
- * digit or mark that NFKC and lower-casing leave as it is (PVALID, roughly; of the contextual
- * rules only the Catalan middle dot of RFC 5892 Appendix A.3 is allowed). An empty label is
- * allowed only last (a trailing dot).
+ * Whether a lower-cased, non-ASCII label would pass strict IDNA 2008 (RFC 5891 §5.4, RFC 5892),
+ * close enough to the idna package urllib3 uses: NFC; no hyphen at either end nor in the 3rd and
+ * 4th places; no leading combining mark; each character an ASCII letter, digit or hyphen, or a
+ * non-ASCII letter, digit or mark that NFKC and lower-casing leave as it is (PVALID, roughly), or
+ * one of the contextual characters of RFC 5892 Appendix A where its context holds (ZWNJ and ZWJ
+ * after a mark such as a virama, ZWNJ also between letters; the Catalan middle dot; the Greek
+ * keraia before Greek; Hebrew geresh and gershayim after Hebrew; the katakana middle dot in a
+ * label with kana or Han). Not checked: the bidi rule (RFC 5893).
  */
-function idnaLabelOk(label: string, last: boolean): boolean {
-  if (label === '') return last
-  if (label.normalize('NFC') !== label || label.startsWith('-') || label.endsWith('-') || COMBINING_MARK.test(label)) return false
+function idnaLabelOk(label: string): boolean {
+  if (label.normalize('NFC') !== label || label.startsWith('-') || label.endsWith('-') || label.slice(2, 4) === '--') return false
+  if (COMBINING_MARK.test(label)) return false
   const chars = [...label]
   for (let i = 0; i < chars.length; i++) {
     const ch = chars[i] as string
+    const before = chars[i - 1] ?? ''
+    const after = chars[i + 1] ?? ''
     const c = ch.charCodeAt(0)
-    if (c < 0x80) {
-      if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d)) return false
-    } else if (ch === '\u00b7') {
-      if (chars[i - 1] !== 'l' || chars[i + 1] !== 'l') return false
-    } else if (!LETTER_DIGIT.test(ch) || ch.normalize('NFKC') !== ch || ch.toLowerCase() !== ch) {
-      return false
-    }
+    let ok: boolean
+    if (c < 0x80) ok = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d
+    else if (ch === '\u200d') ok = MARK.test(before)
+    else if (ch === '\u200c') ok = MARK.test(before) || (LETTER_OR_MARK.test(before) && LETTER.test(after))
+    else if (ch === '\u00b7') ok = before === 'l' && after === 'l'
+    else if (ch === '\u0375') ok = GREEK.test(after)
+    else if (ch === '\u05f3' || ch === '\u05f4') ok = HEBREW.test(before)
+    else if (ch === '\u30fb') ok = KANA_OR_HAN.test(label.replaceAll('\u30fb', ''))
+    else ok = LETTER_DIGIT.test(ch) && ch.normalize('NFKC') === ch && ch.toLowerCase() === ch
+    if (!ok) return false
   }
   return true
 }

@@ -351,6 +351,23 @@ t.test('a non-ASCII host must pass strict IDNA 2008, as urllib3 checks it; what 
   }
 })
 
+t.test('IDNA 2008 contextual characters pass where their context holds, as with urllib3 (RFC 5892 Appendix A)', async t => {
+  // Expected values from Requests 2.34.2 (idna 3.13).
+  const cases: [string, string][] = [
+    ['می\u200cخواهم.ir', 'xn--mgbn2ecje63gr19l.ir'], // ZWNJ between Persian letters
+    ['क्\u200dष.in', 'xn--11b2ezcw70k.in'], // ZWJ after a virama
+    ['カ・カ.jp', 'xn--lcka3v.jp'], // katakana middle dot
+    ['ת״א.il', 'xn--4db5c4a.il'], // Hebrew gershayim
+    ['ͱ͵α.gr', 'xn--svai4p.gr'], // Greek keraia
+    ['ΣΑΣ.gr', 'xn--mxa8ab.gr'], // lower-cased per label: a final sigma
+    ['my_host.bücher.de', 'my_host.xn--bcher-kva.de'], // an ASCII label keeps the reg-name rule
+  ]
+  for (const [host, want] of cases) t.equal(prepareUrl(`http://${host}/`), `http://${want}/`, host)
+  for (const host of ['a\u200cb・c.jp', 'ab\u200d.com', 'bü--cher.de']) {
+    t.throws(() => prepareUrl(`http://${host}/`), { name: 'InvalidURL' }, host)
+  }
+})
+
 t.test('an IPv6 zone written "%25" with nothing after it stays as written', async t => {
   t.equal(prepareUrl('http://[fe80::1%25]/'), 'http://[fe80::1%25]/')
   t.equal(prepareUrl('http://[fe80::1%25eth0]/'), 'http://[fe80::1%25eth0]/')

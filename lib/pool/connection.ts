@@ -114,7 +114,7 @@ export class Connection implements ResponseHandler, BodySource {
     // from now, and an abort works as for any exchange in flight.
     this.holding = true
     afterPoll(this.idleSince, () => {
-      if (this.exchange !== exchange) return
+      if (this.exchange !== exchange || this.state === 'closed') return
       this.holding = false
       this.write(exchange)
       // Requests pipelined behind it while it was held follow it, in order.
@@ -322,8 +322,7 @@ export class Connection implements ResponseHandler, BodySource {
     this.state = 'idle'
     // A reader that fell behind may have paused the socket as the body ended; an idle socket must
     // read, or a server's close or stray bytes go unnoticed and the next response is never read.
-    if (this.readPaused) this.socket.resume()
-    this.readPaused = false
+    this.resumeIfPaused()
     this.socket.unref()
     this.armTimer(this.keepAliveMs)
     this.owner.released(this)
@@ -332,8 +331,16 @@ export class Connection implements ResponseHandler, BodySource {
   /** The response just read was not the last one asked for: the next request's turn. */
   private nextInLine(): void {
     this.exchange = this.behind!.shift()!
+    // The body that ended may have paused the socket (a slow reader): this response must be read.
+    this.resumeIfPaused()
     this.armExchangeTimer()
     this.owner.roomBehind(this)
+  }
+
+  private resumeIfPaused(): void {
+    if (!this.readPaused) return
+    this.readPaused = false
+    this.socket.resume()
   }
 
   // ── the body's reader (BodySource) ──

@@ -70,7 +70,9 @@ export class Behind {
   discard(exchange: Exchange, error: Error): boolean {
     const at = this.line.indexOf(exchange)
     if (at === -1) return false
-    this.line[at] = sinkFor(exchange)
+    // Not written yet (behind a request held for the poll, poll-fence.ts): it simply leaves.
+    if (exchange.wroteAny) this.line[at] = sinkFor(exchange)
+    else this.line.splice(at, 1)
     exchange.fail(error)
     return true
   }

@@ -137,6 +137,20 @@ t.test('a Session that overrides rebuildAuth drops its own secret header across 
   t.equal(landedOn(home)?.header('x-api-key'), 'k-secret', 'kept on the same origin')
 })
 
+t.test('a Session that overrides shouldStripAuth decides which hops keep credentials, as Requests\' should_strip_auth', async t => {
+  class TrustingSession extends Session {
+    override shouldStripAuth(): boolean {
+      return false
+    }
+  }
+  const s = new TrustingSession({ adapter: new HTTPAdapter({ lookup: mapLookup({ 'origin.test': '127.0.0.1', 'other.test': '127.0.0.1' }) }) })
+  s.trustEnv = false
+  t.teardown(() => s.close())
+  const away = await redirector(t, server => `http://other.test:${server.port}/landing`)
+  await s.get(`http://origin.test:${away.port}/go`, { headers: { Authorization: 'Bearer t' }, timeout: 5000 })
+  t.equal(landedOn(away)?.header('authorization'), 'Bearer t', 'kept across hosts because the override says so')
+})
+
 t.test('a redirect on the same origin keeps Authorization and the cookies', async t => {
   const first = await redirector(t, () => '/landing')
   const { s } = client(t, { lookup: mapLookup({ 'origin.test': '127.0.0.1' }) })

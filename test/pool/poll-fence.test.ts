@@ -133,3 +133,47 @@ t.test('a socket paused by an unread body as it ended reads again once idle', as
   t.equal(res.reused, true, 'on the connection the body paused')
   t.equal((await big.body.collect()).length, MiB + 100, 'the first body is whole')
 })
+
+t.test('a request pipelined behind a held one and aborted before it was written never reaches the server', async t => {
+  const { server } = await echoServer(t)
+  const m = manager(t, { maxSize: 1, pipelining: 2 })
+  await fetchText(m, server, '/a')
+  await fetchText(m, server, '/b') // a connection that has carried a response accepts one behind
+  const x = fetchText(m, server, '/x') // held for the poll
+  const controller = new AbortController()
+  const y = send(m, server, '/y', { signal: controller.signal }) // pipelined behind /x, unwritten
+  controller.abort(new Error('changed my mind'))
+  t.equal((await rejection(y)).message, 'changed my mind')
+  t.equal((await x).text, 'own:/x')
+  t.same(server.requests.map(r => r.target), ['/a', '/b', '/x'], '/y was never written')
+})
+
+t.test('with pipelining, a body that paused the socket as it ended does not stall the response behind it', async t => {
+  // /big ends in a chunk that crosses its unread body's high-water mark: the socket is paused as
+  // the next response's turn comes, and that response must still be read.
+  const MiB = 1024 * 1024
+  // Answers go out in order.
+  let bigSent: Promise<void> = Promise.resolve()
+  const server = await rawServer(t, {
+    handler: async (req, socket) => {
+      if (req.target !== '/big') {
+        // After /big's last bytes, and in a read of its own (they must not come in together).
+        await bigSent
+        setTimeout(() => socket.write(response(200, `own:${req.target}`)), 50)
+        return
+      }
+      const whole = response(200, Buffer.alloc(MiB + 100, 97))
+      socket.write(whole.subarray(0, whole.length - 100))
+      bigSent = new Promise(resolve => setTimeout(() => {
+        socket.write(whole.subarray(whole.length - 100))
+        resolve()
+      }, 100))
+    },
+  })
+  const m = manager(t, { maxSize: 1, pipelining: 2 })
+  await fetchText(m, server, '/warm')
+  const big = await send(m, server, '/big')
+  const next = await fetchText(m, server, '/next', { timeout: { total: 3000 } })
+  t.equal(next.text, 'own:/next', 'answered while the big body is still unread')
+  t.equal((await big.body.collect()).length, MiB + 100)
+})
