@@ -159,6 +159,16 @@ function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
 }
 
+/** A streamed body's length, counted chunk by chunk and never kept; the first chunk is peeked. */
+async function countChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, peek: ((chunk: Buffer) => void) | undefined): Promise<number> {
+  let n = 0
+  for await (const chunk of chunks) {
+    if (n === 0) peek?.(asBuffer(chunk))
+    n += chunk.byteLength
+  }
+  return n
+}
+
 // ── reqwire ──────────────────────────────────────────────────────────────────────────────────
 
 async function sessionDriver(target: Target, workload: Workload): Promise<Driver> {
@@ -184,12 +194,7 @@ async function sessionDriver(target: Target, workload: Workload): Promise<Driver
         peek?.(data)
         return data.length
       }
-      let n = 0
-      for await (const chunk of r) {
-        if (n === 0) peek?.(chunk)
-        n += chunk.length
-      }
-      return n
+      return countChunks(r, peek)
     },
     close: () => s.close(),
   }
@@ -232,12 +237,7 @@ async function reqwireDriver(target: Target, workload: Workload): Promise<Driver
         return data.length
       }
       assertIdentity('reqwire-pool', rawField(res.headers, 'content-encoding'))
-      let n = 0
-      for await (const chunk of res.body) {
-        if (n === 0) peek?.(chunk)
-        n += chunk.length
-      }
-      return n
+      return countChunks(res.body, peek)
     },
     close: () => pm.close(),
   }
@@ -276,12 +276,7 @@ async function undiciDriver(target: Target, workload: Workload): Promise<Driver>
         return plain.length
       }
       assertIdentity('undici.request', res.headers['content-encoding'])
-      let n = 0
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        if (n === 0) peek?.(chunk)
-        n += chunk.length
-      }
-      return n
+      return countChunks(res.body, peek)
     },
     close: () => agent.close(),
   }
@@ -326,12 +321,7 @@ async function fetchDriver(client: 'undici.fetch' | 'fetch', target: Target, wor
         peek?.(Buffer.from(data))
         return data.byteLength
       }
-      let n = 0
-      for await (const chunk of res.body ?? []) {
-        if (n === 0) peek?.(asBuffer(chunk))
-        n += chunk.byteLength
-      }
-      return n
+      return countChunks((res.body ?? []) as AsyncIterable<Uint8Array>, peek)
     },
     close: () => agent.close(),
   }
@@ -439,12 +429,7 @@ async function axiosDriver(target: Target, workload: Workload): Promise<Driver> 
         peek?.(data)
         return data.length
       }
-      let n = 0
-      for await (const chunk of res.data as AsyncIterable<Buffer>) {
-        if (n === 0) peek?.(chunk)
-        n += chunk.length
-      }
-      return n
+      return countChunks(res.data as AsyncIterable<Buffer>, peek)
     },
     async close() {
       agent.destroy()
@@ -480,11 +465,7 @@ async function gotDriver(target: Target, workload: Workload): Promise<Driver> {
       s.once('response', (res: { statusCode: number }) => {
         status = res.statusCode
       })
-      let n = 0
-      for await (const chunk of s as AsyncIterable<Buffer>) {
-        if (n === 0) peek?.(chunk)
-        n += chunk.length
-      }
+      const n = await countChunks(s as AsyncIterable<Buffer>, peek)
       if (status !== 200) throw badStatus('got', status)
       return n
     },
@@ -517,13 +498,7 @@ async function nodeFetchDriver(target: Target, workload: Workload): Promise<Driv
         peek?.(Buffer.from(data))
         return data.byteLength
       }
-      let n = 0
-      for await (const chunk of res.body ?? []) {
-        const bytes = chunk as Buffer
-        if (n === 0) peek?.(bytes)
-        n += bytes.length
-      }
-      return n
+      return countChunks((res.body ?? []) as AsyncIterable<Uint8Array>, peek)
     },
     async close() {
       agent.destroy()
