@@ -6,6 +6,7 @@ import type { LookupFunction, Socket } from 'node:net'
 import type { Test } from 'tap'
 import { HTTPAdapter, Session, type HTTPAdapterOptions } from '../../lib/index.js'
 import { response, startRawServer, type RawServer, type RawServerOptions } from '../support/raw-server.js'
+import { sumStats, type Totals } from '../support/stats.js'
 
 /** The subset of a tap Test these helpers use. */
 export interface Teardown {
@@ -114,15 +115,8 @@ export function mapLookup(table: Record<string, string>): LookupFunction {
 }
 
 /** Sum of an adapter's stats over every origin. */
-export function totals(adapter: HTTPAdapter): { open: number; idle: number; busy: number; queued: number } {
-  const sum = { open: 0, idle: 0, busy: 0, queued: 0 }
-  for (const st of adapter.stats()) {
-    sum.open += st.open
-    sum.idle += st.idle
-    sum.busy += st.busy
-    sum.queued += st.queued
-  }
-  return sum
+export function totals(adapter: HTTPAdapter): Totals {
+  return sumStats(adapter.stats())
 }
 
 /** Waits (bounded) until the adapter has nothing busy or queued. */
